@@ -1,0 +1,140 @@
+package pools
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+)
+
+// ExtranonceSize is the room in the coinbase for extranonce1 (per
+// connection) plus extranonce2 (the miner's), in bytes.
+const ExtranonceSize = 8
+
+// maxScriptSig is the consensus limit on the coinbase scriptSig length.
+const maxScriptSig = 100
+
+// txOut is one coinbase output.
+type txOut struct {
+	Value  int64
+	Script []byte
+}
+
+// coinbaseSpec is everything that goes into the coinbase transaction.
+type coinbaseSpec struct {
+	Height int64
+	// AuxFlags is the template's coinbaseaux.flags, put after the height.
+	AuxFlags []byte
+	Tag      []byte
+	Outputs  []txOut
+	// Witness adds the 32-zero-byte coinbase witness in the block form.
+	Witness bool
+	// POSTime is the transaction time field POS coins carry after the
+	// version; 0 means none.
+	POSTime    uint32
+	POS        bool
+	TxMessages bool
+	Message    []byte
+}
+
+// coinbaseParts is the coinbase split around the extranonce, in the
+// serialization without witness (what the txid hashes).
+type coinbaseParts struct {
+	Coinb1, Coinb2 []byte
+}
+
+// buildCoinbase serializes the coinbase around an ExtranonceSize gap.
+func buildCoinbase(s coinbaseSpec) (coinbaseParts, error) {
+	script := appendScriptNum(nil, s.Height)
+	script = append(script, s.AuxFlags...)
+	script = append(script, ExtranonceSize) // push opcode for the extranonce
+	scriptPrefix := len(script)
+	tag := s.Tag
+	// Keep the scriptSig within consensus limits by shortening the tag.
+	room := maxScriptSig - scriptPrefix - ExtranonceSize - 1
+	if room < 0 {
+		return coinbaseParts{}, fmt.Errorf("coinbase scriptSig too long (%d bytes before the tag)", scriptPrefix+ExtranonceSize)
+	}
+	if len(tag) > room {
+		tag = tag[:room]
+	}
+	var tail []byte
+	if len(tag) > 0 {
+		tail = appendPush(nil, tag)
+	}
+	scriptLen := scriptPrefix + ExtranonceSize + len(tail)
+
+	var b1 []byte
+	version := uint32(1)
+	if s.TxMessages {
+		version = 2
+	}
+	b1 = binary.LittleEndian.AppendUint32(b1, version)
+	if s.POS {
+		b1 = binary.LittleEndian.AppendUint32(b1, s.POSTime)
+	}
+	b1 = append(b1, 1)                      // one input
+	b1 = append(b1, make([]byte, 32)...)    // null prevout hash
+	b1 = append(b1, 0xff, 0xff, 0xff, 0xff) // prevout index
+	b1 = appendVarInt(b1, uint64(scriptLen))
+	b1 = append(b1, script...)
+
+	b2 := append([]byte(nil), tail...)
+	b2 = append(b2, 0xff, 0xff, 0xff, 0xff) // sequence
+	if len(s.Outputs) == 0 {
+		return coinbaseParts{}, errors.New("coinbase has no outputs")
+	}
+	b2 = appendVarInt(b2, uint64(len(s.Outputs)))
+	for _, o := range s.Outputs {
+		b2 = binary.LittleEndian.AppendUint64(b2, uint64(o.Value))
+		b2 = appendVarInt(b2, uint64(len(o.Script)))
+		b2 = append(b2, o.Script...)
+	}
+	b2 = append(b2, 0, 0, 0, 0) // lock time
+	if s.TxMessages {
+		b2 = appendVarInt(b2, uint64(len(s.Message)))
+		b2 = append(b2, s.Message...)
+	}
+	return coinbaseParts{Coinb1: b1, Coinb2: b2}, nil
+}
+
+// witnessCoinbase turns the non-witness serialization of a coinbase into
+// the witness form: marker and flag after the version (and POS time), and
+// one 32-zero-byte witness item before the lock time.
+func witnessCoinbase(tx []byte, pos, txMessages bool, messageLen int) []byte {
+	head := 4
+	if pos {
+		head += 4
+	}
+	// The lock time (and a tx message) close the transaction.
+	tailLen := 4
+	if txMessages {
+		tailLen += len(appendVarInt(nil, uint64(messageLen))) + messageLen
+	}
+	body := tx[head : len(tx)-tailLen]
+	out := make([]byte, 0, len(tx)+2+34)
+	out = append(out, tx[:head]...)
+	out = append(out, 0x00, 0x01)
+	out = append(out, body...)
+	out = append(out, 0x01, 0x20)
+	out = append(out, make([]byte, 32)...)
+	return append(out, tx[len(tx)-tailLen:]...)
+}
+
+// witnessCommitmentScript returns the output script for a template's
+// default_witness_commitment: Bitcoin Core sends the whole script, btcd
+// only the 32-byte commitment hash.
+func witnessCommitmentScript(h string) ([]byte, error) {
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		return nil, fmt.Errorf("default_witness_commitment: %w", err)
+	}
+	switch {
+	case len(b) == 32:
+		return append([]byte{0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed}, b...), nil
+	case len(b) >= 38 && b[0] == 0x6a && b[1] == 0x24 && b[2] == 0xaa && b[3] == 0x21 && b[4] == 0xa9 && b[5] == 0xed:
+		return b, nil
+	default:
+		return nil, fmt.Errorf("default_witness_commitment: unexpected form %q", h)
+	}
+}

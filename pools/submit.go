@@ -1,0 +1,170 @@
+package pools
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"math/big"
+	"time"
+
+	"github.com/multipool/multipool/coins/pow"
+	"github.com/multipool/multipool/payout/ledger"
+	"github.com/multipool/multipool/pools/stratum"
+)
+
+// maxFutureTime is how far ahead of our clock a share's ntime may be.
+const maxFutureTime = 7200
+
+// errBusy is the reply when the ledger cannot take a share: the miner is
+// told it was not accepted, so nothing it believes credited is lost.
+var errBusy = stratum.Errorf(stratum.CodeOther, "Pool busy, share not recorded")
+
+// Submit validates a share, records it and, when it solves a block,
+// submits the block to every daemon.
+func (p *Pool) Submit(ctx context.Context, s *stratum.Share) stratum.Result {
+	res := p.check(ctx, s)
+	if res.Err != nil {
+		p.recordRejected(s, res.Err)
+	}
+	return res
+}
+
+func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
+	p.mu.Lock()
+	j := p.jobs[s.JobID]
+	p.mu.Unlock()
+	if j == nil {
+		return stratum.Result{Err: stratum.ErrJobNotFound}
+	}
+	if len(s.Extranonce1)+len(s.Extranonce2) != ExtranonceSize {
+		return stratum.Result{Err: stratum.Errorf(stratum.CodeOther, "Incorrect size of extranonce2")}
+	}
+	now := p.cfg.Now().Unix()
+	if int64(s.NTime) < int64(j.curTime) || int64(s.NTime) > now+maxFutureTime {
+		return stratum.Result{Err: stratum.Errorf(stratum.CodeOther, "ntime out of range")}
+	}
+	if !j.firstSeen(shareKey{le32(s.Extranonce1), le32(s.Extranonce2), s.NTime, s.Nonce, s.VersionBits}) {
+		return stratum.Result{Err: stratum.ErrDuplicate}
+	}
+
+	version := j.work.Version
+	if s.VersionRolled {
+		version = (version &^ stratum.VersionRollingMask) | (s.VersionBits & stratum.VersionRollingMask)
+	}
+	var cbBuf [256]byte
+	coinbase := j.work.Coinbase(cbBuf[:0], s.Extranonce1, s.Extranonce2)
+	root := j.work.MerkleRoot(coinbase)
+	var header [80]byte
+	j.work.Header(&header, root, version, s.NTime, s.Nonce)
+	var hash [32]byte
+	p.alg.Hash(&hash, header[:])
+	hashInt := pow.HashToInt(&hash)
+
+	res := stratum.Result{ActualDifficulty: pow.TargetDifficulty(hashInt, p.alg.Multiplier)}
+	var found *ledger.Block
+	if hashInt.Cmp(j.target) <= 0 {
+		res.Block = true
+		found = p.submitBlock(ctx, j, s, &header, coinbase)
+		res.BlockAccepted = found != nil
+		if found != nil {
+			res.BlockHash = found.Hash
+		}
+	} else {
+		target, err := p.shareTarget(s.Difficulty)
+		if err != nil {
+			return stratum.Result{Err: stratum.Errorf(stratum.CodeOther, "bad share difficulty")}
+		}
+		if hashInt.Cmp(target) > 0 {
+			res.Err = stratum.Errorf(stratum.CodeLowDifficulty, "Low difficulty share (%.6g)", res.ActualDifficulty)
+			return res
+		}
+	}
+	err := p.rec.RecordShare(ledger.Share{
+		Coin: p.coin.Key, Worker: s.Worker.Name, Address: s.Worker.Address,
+		Difficulty: s.Difficulty, Status: ledger.StatusValid, Time: p.cfg.Now(), Height: j.height,
+	})
+	if err != nil {
+		p.log.Error("share not recorded", "worker", s.Worker.Name, "err", err)
+		res.Err = errBusy
+	}
+	if found != nil {
+		// After the share, so the winning share belongs to the round it closes.
+		if err := p.rec.RecordBlock(*found); err != nil {
+			// The block is on chain; losing its record would lose the round.
+			p.log.Error("block found but not recorded", "height", found.Height, "hash", found.Hash, "err", err)
+		}
+	}
+	if res.Err != nil {
+		return res
+	}
+	p.log.Debug("share accepted", "worker", s.Worker.Name, "diff", s.Difficulty, "actual", res.ActualDifficulty, "height", j.height)
+	return res
+}
+
+// shareTarget returns the cached target for a share difficulty.
+func (p *Pool) shareTarget(diff float64) (*big.Int, error) {
+	if t, ok := p.targets.Load(diff); ok {
+		return t.(*big.Int), nil
+	}
+	t, err := pow.ShareTarget(diff, p.coin.Multiplier())
+	if err != nil {
+		return nil, err
+	}
+	p.targets.Store(diff, t)
+	return t, nil
+}
+
+// submitBlock assembles and submits a block and asks for the next
+// template. It returns the block's record when a daemon accepted it.
+func (p *Pool) submitBlock(ctx context.Context, j *job, s *stratum.Share, header *[80]byte, coinbase []byte) *ledger.Block {
+	var id [32]byte
+	pow.Sha256d(&id, header[:])
+	hash := displayHex(id)
+	var txid [32]byte
+	pow.Sha256d(&txid, coinbase)
+	block := j.assembleBlock(header, coinbase)
+
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	r := p.daemon.SubmitBlock(sctx, hex.EncodeToString(block))
+	defer p.Refresh()
+	if !r.Accepted {
+		p.log.Warn("block rejected", "height", j.height, "hash", hash, "worker", s.Worker.Name, "reason", r.Reason)
+		return nil
+	}
+	p.blocks.Add(1)
+	p.log.Info("block found", "height", j.height, "hash", hash, "worker", s.Worker.Name, "reward", j.poolReward)
+	return &ledger.Block{
+		Coin: p.coin.Key, Height: j.height, Hash: hash, CoinbaseTxID: displayHex(txid),
+		Reward: j.poolReward, Worker: s.Worker.Name, Address: s.Worker.Address,
+		Difficulty: s.Difficulty, NetworkDifficulty: pow.TargetDifficulty(j.target, 1),
+		Time: p.cfg.Now(),
+	}
+}
+
+// recordRejected counts a rejected share in the ledger's statistics.
+func (p *Pool) recordRejected(s *stratum.Share, e *stratum.Error) {
+	if e == errBusy {
+		return
+	}
+	status := ledger.StatusInvalid
+	switch e.Code {
+	case stratum.CodeJobNotFound:
+		status = ledger.StatusStale
+	case stratum.CodeDuplicate:
+		status = ledger.StatusDuplicate
+	case stratum.CodeLowDifficulty:
+		status = ledger.StatusLowDiff
+	}
+	worker, addr := "", ""
+	if s.Worker != nil {
+		worker, addr = s.Worker.Name, s.Worker.Address
+	}
+	err := p.rec.RecordShare(ledger.Share{
+		Coin: p.coin.Key, Worker: worker, Address: addr, Difficulty: s.Difficulty,
+		Status: status, Reason: e.Message, Time: p.cfg.Now(),
+	})
+	if err != nil && !errors.Is(err, ledger.ErrBufferFull) {
+		p.log.Debug("rejected share not counted", "err", err)
+	}
+}
