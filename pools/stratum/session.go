@@ -1,0 +1,680 @@
+package stratum
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+const (
+	// jobHistory is how many sent jobs a session remembers; a share on
+	// an older one is answered with 21.
+	jobHistory = 16
+	// maxWorkersPerConn bounds the logins one connection may authorize.
+	maxWorkersPerConn = 32
+	// maxMalformedLines is how many lines without a usable id a session
+	// tolerates before it closes.
+	maxMalformedLines = 3
+)
+
+var (
+	errUnknownMethod = Errorf(CodeOther, "Unknown method")
+	errVersionMask   = Errorf(CodeOther, "Version bits outside the negotiated mask")
+	errTooManyLogins = Errorf(CodeUnauthorized, "Too many workers on one connection")
+)
+
+// session is one miner connection. Its reader goroutine (the one that
+// calls run) decodes requests and handles them, share validation included;
+// its writer goroutine drains the outbound queue. The broadcaster only
+// touches the queue, under mu, and never waits.
+type session struct {
+	srv    *Server
+	id     uint64
+	codec  codec
+	remote net.Addr
+	ip     string
+	port   *port
+	en1    [4]byte
+	en1Hex string
+	subID  string
+	since  time.Time
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+	wake   chan struct{} // capacity 1: the queue has something
+
+	// Owned by the reader goroutine.
+	subscribed bool
+	workers    map[string]*Worker
+	rolling    bool
+	mask       uint32
+	vd         *varDiff
+	malformed  int
+
+	mu sync.Mutex // guards the fields below
+	// closed is set once the session is stopping; nothing is queued after.
+	closed bool
+	// ready is set once the session is subscribed and has a worker; only
+	// then does it get jobs.
+	ready bool
+	// queue holds the outbound lines in order; at most one entry is a
+	// job, at index jobSlot (-1 when none), and a newer job replaces it.
+	queue   []outEntry
+	jobSlot int
+	// targetDiff is the difficulty the next job is sent with; sentDiff is
+	// the last one announced with set_difficulty (0 before the first).
+	targetDiff float64
+	sentDiff   float64
+	// jobs is a ring of the jobs sent, newest at jobsNext-1.
+	jobs     [jobHistory]sentJob
+	jobsNext int
+	jobsLen  int
+	aliasSeq uint64
+	// For SessionInfo.
+	worker    string
+	nWorkers  int
+	agent     string
+	accepted  uint64
+	rejected  uint64
+	lastShare time.Time
+}
+
+// outEntry is one queued line: encoded bytes, or a job to notify.
+type outEntry struct {
+	data  []byte
+	job   *wireJob
+	clean bool
+}
+
+// sentJob is a job as this session sent it: under which id and at which
+// difficulty.
+type sentJob struct {
+	wireID string
+	job    *Job
+	ref    *sourceRef
+	diff   float64
+}
+
+func newSession(parent context.Context, srv *Server, id uint64, cd codec, remote net.Addr, p *port, en1 [4]byte) *session {
+	ctx, cancel := context.WithCancel(parent)
+	en1Hex := hex.EncodeToString(en1[:])
+	ss := &session{
+		srv:        srv,
+		id:         id,
+		codec:      cd,
+		remote:     remote,
+		ip:         ipOf(remote),
+		port:       p,
+		en1:        en1,
+		en1Hex:     en1Hex,
+		subID:      strconv.FormatUint(id, 16),
+		since:      srv.cfg.Now(),
+		log:        srv.log.With("remote", remote.String(), "en1", en1Hex),
+		ctx:        ctx,
+		cancel:     cancel,
+		wake:       make(chan struct{}, 1),
+		workers:    make(map[string]*Worker),
+		jobSlot:    -1,
+		targetDiff: p.cfg.Diff,
+	}
+	if p.cfg.VarDiff != nil {
+		ss.vd = newVarDiff(*p.cfg.VarDiff)
+	}
+	return ss
+}
+
+// run serves the connection until it ends or the server stops, and
+// returns once both goroutines have ended and the connection is closed.
+func (ss *session) run() {
+	closed := make(chan struct{})
+	context.AfterFunc(ss.ctx, func() {
+		ss.codec.close()
+		close(closed)
+	})
+	ss.log.Debug("connected", "port", ss.port.number)
+	var wg sync.WaitGroup
+	wg.Go(ss.writeLoop)
+	ss.readLoop()
+	ss.stop("")
+	wg.Wait()
+	<-closed
+	ss.log.Debug("disconnected")
+}
+
+// stop makes the session close; it never blocks.
+func (ss *session) stop(reason string) {
+	ss.mu.Lock()
+	already := ss.closed
+	ss.closed = true
+	ss.mu.Unlock()
+	if !already && reason != "" {
+		ss.log.Debug("closing", "reason", reason)
+	}
+	ss.cancel()
+}
+
+func (ss *session) readLoop() {
+	var req request
+	for ss.ctx.Err() == nil {
+		err := ss.codec.readRequest(&req)
+		if err == nil {
+			ss.handle(&req)
+			continue
+		}
+		var de *decodeError
+		switch {
+		case errors.As(err, &de):
+			if !ss.malformedLine(de) {
+				return
+			}
+		case errors.Is(err, ErrLineTooLong):
+			ss.log.Info("closing: line too long", "max", ss.srv.cfg.MaxLineBytes)
+			if ss.srv.bans.record(ss.ip, false) {
+				ss.banned()
+			}
+			return
+		default:
+			if ss.ctx.Err() == nil && !errors.Is(err, io.EOF) {
+				ss.log.Debug("read failed", "err", err)
+			}
+			return
+		}
+	}
+}
+
+// malformedLine handles a line that is not a request and reports whether
+// the session goes on.
+func (ss *session) malformedLine(de *decodeError) bool {
+	ss.log.Debug("malformed request", "reason", de.reason)
+	if ss.srv.bans.record(ss.ip, false) {
+		ss.banned()
+		return false
+	}
+	if de.hasID {
+		ss.reply(de.id, nil, Errorf(CodeOther, "Malformed request: %s", de.reason))
+		return true
+	}
+	ss.malformed++
+	if ss.malformed >= maxMalformedLines {
+		ss.stop("too many malformed lines")
+		return false
+	}
+	return true
+}
+
+func (ss *session) handle(req *request) {
+	switch req.Method {
+	case methodSubmit:
+		ss.handleSubmit(req)
+	case methodSubscribe:
+		ss.handleSubscribe(req)
+	case methodAuthorize:
+		ss.handleAuthorize(req)
+	case methodConfigure:
+		ss.handleConfigure(req)
+	case methodExtranonceSub, methodMultiVersion:
+		ss.reply(req.ID, true, nil)
+	case methodSuggestDifficulty:
+		d, err := parseSuggestDifficulty(req.Params)
+		if err != nil {
+			ss.reply(req.ID, nil, err)
+			return
+		}
+		ss.suggest(d)
+		ss.reply(req.ID, true, nil)
+	case methodGetTransactions:
+		ss.handleGetTransactions(req)
+	default:
+		ss.reply(req.ID, nil, errUnknownMethod)
+	}
+}
+
+func (ss *session) handleSubscribe(req *request) {
+	agent := parseSubscribeParams(req.Params)
+	ss.subscribed = true
+	ss.mu.Lock()
+	ss.agent = agent
+	ss.mu.Unlock()
+	ss.reply(req.ID, subscribeResult{SubscriptionID: ss.subID, Extranonce1: ss.en1Hex, Extranonce2Size: Extranonce2Size}, nil)
+	ss.maybeStart()
+}
+
+func (ss *session) handleAuthorize(req *request) {
+	user, password, perr := parseAuthorizeParams(req.Params)
+	if perr != nil {
+		ss.reply(req.ID, nil, perr)
+		return
+	}
+	if _, ok := ss.workers[user]; ok {
+		ss.reply(req.ID, true, nil)
+		return
+	}
+	if len(ss.workers) >= maxWorkersPerConn {
+		ss.reply(req.ID, nil, errTooManyLogins)
+		return
+	}
+	w := ParseLogin(user, password)
+	ctx, cancel := context.WithTimeout(ss.ctx, ss.srv.cfg.AuthorizeTimeout)
+	err := ss.srv.source().Authorize(ctx, w)
+	cancel()
+	if se := (*Error)(nil); errors.As(err, &se) && se == nil {
+		err = nil // a typed nil *Error from the source means yes
+	}
+	if err != nil {
+		ss.log.Info("authorize refused", "user", user, "err", err)
+		var se *Error
+		if !errors.As(err, &se) {
+			se = ErrUnauthorized
+		}
+		ss.reply(req.ID, nil, se)
+		return
+	}
+	ss.workers[user] = w
+	if d, ok := passwordDifficulty(password); ok {
+		ss.suggest(d)
+	}
+	ss.mu.Lock()
+	if ss.worker == "" {
+		ss.worker = user
+	}
+	ss.nWorkers = len(ss.workers)
+	ss.mu.Unlock()
+	ss.log.Debug("authorized", "user", user)
+	ss.reply(req.ID, true, nil)
+	ss.maybeStart()
+}
+
+// maybeStart sends the first job once the session is both subscribed and
+// authorized, whichever came first.
+func (ss *session) maybeStart() {
+	if !ss.subscribed || len(ss.workers) == 0 {
+		return
+	}
+	ss.mu.Lock()
+	started := ss.ready
+	ss.ready = true
+	ss.mu.Unlock()
+	if started {
+		return
+	}
+	// ready is set before reading the current job: a job published in
+	// between reaches the session through the broadcaster.
+	ref := ss.srv.src.Load()
+	if j := ref.src.CurrentJob(); j != nil {
+		ss.enqueueJob(ss.srv.wireJobFor(j, ref), true)
+	}
+}
+
+func (ss *session) handleConfigure(req *request) {
+	cp, perr := parseConfigureParams(req.Params)
+	if perr != nil {
+		ss.reply(req.ID, nil, perr)
+		return
+	}
+	result := make(map[string]any, len(cp.Extensions)+1)
+	for _, ext := range cp.Extensions {
+		switch ext {
+		case "version-rolling":
+			m := cp.VersionMask & VersionRollingMask
+			ss.rolling, ss.mask = m != 0, m
+			result["version-rolling"] = m != 0
+			if m != 0 {
+				result["version-rolling.mask"] = fmt.Sprintf("%08x", m)
+			}
+		case "minimum-difficulty":
+			if cp.HasMinDifficulty {
+				ss.suggest(cp.MinDifficulty)
+			}
+			result[ext] = cp.HasMinDifficulty
+		default:
+			result[ext] = false
+		}
+	}
+	ss.reply(req.ID, result, nil)
+}
+
+// suggest applies a miner's difficulty wish to the jobs sent from now on:
+// clamped to the port's varDiff range, or at least the port difficulty
+// without varDiff.
+func (ss *session) suggest(d float64) {
+	p := ss.port.cfg
+	if v := p.VarDiff; v != nil {
+		d = min(max(d, v.MinDiff), v.MaxDiff)
+	} else {
+		d = max(d, p.Diff)
+	}
+	ss.mu.Lock()
+	ss.targetDiff = d
+	ss.mu.Unlock()
+}
+
+func (ss *session) handleGetTransactions(req *request) {
+	if !ss.subscribed {
+		ss.reply(req.ID, nil, ErrNotSubscribed)
+		return
+	}
+	id, perr := parseJobIDParam(req.Params)
+	if perr != nil {
+		ss.reply(req.ID, nil, perr)
+		return
+	}
+	ss.mu.Lock()
+	e, ok := ss.findWireLocked(id)
+	ss.mu.Unlock()
+	if !ok {
+		ss.reply(req.ID, nil, ErrJobNotFound)
+		return
+	}
+	tx := e.job.Transactions
+	if tx == nil {
+		tx = []string{}
+	}
+	ss.reply(req.ID, tx, nil)
+}
+
+func (ss *session) handleSubmit(req *request) {
+	if !ss.subscribed {
+		ss.rejectShare(req.ID, ErrNotSubscribed, true)
+		return
+	}
+	sp, perr := parseSubmitParams(req.Params)
+	if perr != nil {
+		ss.rejectShare(req.ID, perr, true)
+		return
+	}
+	w := ss.workers[sp.User]
+	if w == nil {
+		ss.rejectShare(req.ID, ErrUnauthorized, true)
+		return
+	}
+	ss.mu.Lock()
+	sent, ok := ss.findWireLocked(sp.JobID)
+	ss.mu.Unlock()
+	if !ok {
+		ss.rejectShare(req.ID, ErrJobNotFound, true)
+		return
+	}
+	if sp.HasVersion && (!ss.rolling || sp.VersionBits&^ss.mask != 0) {
+		ss.rejectShare(req.ID, errVersionMask, true)
+		return
+	}
+	share := &Share{
+		Worker:        w,
+		JobID:         sent.job.ID,
+		Extranonce1:   ss.en1[:],
+		Extranonce2:   sp.Extranonce2,
+		NTime:         sp.NTime,
+		Nonce:         sp.Nonce,
+		VersionBits:   sp.VersionBits,
+		VersionRolled: sp.HasVersion,
+		Difficulty:    sent.diff,
+		RemoteAddr:    ss.remote,
+		Port:          ss.port.number,
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ss.ctx), ss.srv.cfg.SubmitTimeout)
+	res := sent.ref.src.Submit(ctx, share)
+	cancel()
+	if ss.log.Enabled(ss.ctx, slog.LevelDebug) {
+		code, msg := 0, ""
+		if res.Err != nil {
+			code, msg = res.Err.Code, res.Err.Message
+		}
+		ss.log.Debug("share", "worker", w.Name, "job", sent.job.ID, "wire_job", sp.JobID, "diff", sent.diff,
+			"actual", res.ActualDifficulty, "accepted", res.Err == nil, "code", code, "reason", msg, "block", res.Block)
+	}
+	if res.Err != nil {
+		// A stale job is the network's doing, not the miner's.
+		ss.rejectShare(req.ID, res.Err, res.Err.Code != CodeJobNotFound)
+		return
+	}
+	ss.reply(req.ID, true, nil)
+	now := ss.srv.cfg.Now()
+	ss.mu.Lock()
+	ss.accepted++
+	ss.lastShare = now
+	cur := ss.targetDiff
+	ss.mu.Unlock()
+	if ss.srv.bans.record(ss.ip, true) {
+		ss.banned()
+		return
+	}
+	if ss.vd != nil {
+		if d, ok := ss.vd.sample(now, cur); ok {
+			ss.retarget(d)
+		}
+	}
+}
+
+// retarget makes d the session's difficulty. Unless a job is already
+// waiting in the queue (it will carry d), the newest job is sent again at
+// d with clean_jobs false, under a new wire id (see doc.go).
+func (ss *session) retarget(d float64) {
+	ss.log.Debug("vardiff retarget", "diff", d)
+	ss.mu.Lock()
+	ss.targetDiff = d
+	ok := true
+	if newest := ss.newestJobLocked(); ss.jobSlot < 0 && newest != nil {
+		ok = ss.enqueueJobLocked(&wireJob{job: newest.job, ref: newest.ref}, false)
+	}
+	ss.mu.Unlock()
+	if !ok {
+		ss.stop("send queue full")
+		return
+	}
+	ss.signal()
+}
+
+func (ss *session) rejectShare(id rawID, err *Error, countInvalid bool) {
+	ss.reply(id, nil, err)
+	ss.mu.Lock()
+	ss.rejected++
+	ss.mu.Unlock()
+	if countInvalid && ss.srv.bans.record(ss.ip, false) {
+		ss.banned()
+	}
+}
+
+func (ss *session) banned() {
+	ss.log.Warn("banned", "ip", ss.ip, "for", ss.srv.cfg.Banning.Time)
+	ss.stop("banned")
+}
+
+// reply queues a response.
+func (ss *session) reply(id rawID, result any, err *Error) {
+	ss.send(ss.codec.encode(nil, &message{ID: id, Result: result, Err: err}))
+}
+
+// send queues an encoded line; a session whose queue is full is not
+// reading and is closed.
+func (ss *session) send(data []byte) {
+	ss.mu.Lock()
+	if ss.closed {
+		ss.mu.Unlock()
+		return
+	}
+	if len(ss.queue) >= ss.srv.cfg.SendQueue {
+		ss.mu.Unlock()
+		ss.log.Info("closing: send queue full")
+		ss.stop("send queue full")
+		return
+	}
+	ss.queue = append(ss.queue, outEntry{data: data})
+	ss.mu.Unlock()
+	ss.signal()
+}
+
+// enqueueJob queues a job notify for a ready session without ever
+// blocking: a job still waiting in the queue is replaced (keeping its
+// clean flag), and a session whose queue is full of other lines is closed.
+func (ss *session) enqueueJob(wj *wireJob, clean bool) {
+	ss.mu.Lock()
+	ok := ss.enqueueJobLocked(wj, clean)
+	ss.mu.Unlock()
+	if !ok {
+		ss.log.Info("closing: send queue full")
+		ss.stop("send queue full")
+		return
+	}
+	ss.signal()
+}
+
+// enqueueJobLocked reports false when the session should be closed.
+func (ss *session) enqueueJobLocked(wj *wireJob, clean bool) bool {
+	if ss.closed || !ss.ready {
+		return true
+	}
+	if ss.jobSlot >= 0 {
+		e := &ss.queue[ss.jobSlot]
+		e.job, e.clean = wj, e.clean || clean
+		return true
+	}
+	if len(ss.queue) >= ss.srv.cfg.SendQueue {
+		return false
+	}
+	ss.queue = append(ss.queue, outEntry{job: wj, clean: clean})
+	ss.jobSlot = len(ss.queue) - 1
+	return true
+}
+
+func (ss *session) signal() {
+	select {
+	case ss.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (ss *session) writeLoop() {
+	var buf []byte
+	for {
+		select {
+		case <-ss.ctx.Done():
+			return
+		case <-ss.wake:
+		}
+		buf = ss.drain(buf[:0])
+		if len(buf) == 0 {
+			continue
+		}
+		if err := ss.codec.write(buf); err != nil {
+			if ss.ctx.Err() == nil {
+				ss.log.Info("closing: write failed", "err", err)
+			}
+			ss.stop("write failed")
+			return
+		}
+		if cap(buf) > 64<<10 {
+			buf = nil
+		}
+	}
+}
+
+// drain empties the queue into buf.
+func (ss *session) drain(buf []byte) []byte {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for _, e := range ss.queue {
+		if e.job != nil {
+			buf = ss.appendJobLocked(buf, e.job, e.clean)
+		} else {
+			buf = append(buf, e.data...)
+		}
+	}
+	clear(ss.queue)
+	ss.queue = ss.queue[:0]
+	ss.jobSlot = -1
+	return buf
+}
+
+// appendJobLocked writes a job notify at the session's target difficulty,
+// preceded by set_difficulty when that changed, and records under which
+// wire id and difficulty the job went out. A job already sent at the same
+// difficulty under some id keeps that id; a job sent before at another
+// difficulty gets a new id "<job id>.<n>", so that every wire id means one
+// difficulty (see doc.go).
+func (ss *session) appendJobLocked(buf []byte, wj *wireJob, clean bool) []byte {
+	diff := ss.targetDiff
+	j := wj.job
+	if last := ss.newestJobLocked(); last != nil && last.job == j && last.diff == diff {
+		return buf
+	}
+	if diff != ss.sentDiff {
+		buf = ss.codec.encode(buf, &message{Method: methodSetDifficulty, Params: difficultyParams{diff}})
+		ss.sentDiff = diff
+	}
+	wire := j.ID
+	if e, ok := ss.findLocked(func(e *sentJob) bool { return e.job == j && e.diff == diff }); ok {
+		wire = e.wireID
+	} else if _, taken := ss.findWireLocked(wire); taken {
+		for {
+			ss.aliasSeq++
+			wire = j.ID + "." + strconv.FormatUint(ss.aliasSeq, 10)
+			if _, taken := ss.findWireLocked(wire); !taken {
+				break
+			}
+		}
+	}
+	if wire == j.ID {
+		buf = append(buf, wj.bytes(ss.codec, clean)...)
+	} else {
+		buf = ss.codec.encode(buf, &message{Method: methodNotify, Params: notifyParams{JobID: wire, Job: j, Clean: clean}})
+	}
+	ss.jobs[ss.jobsNext] = sentJob{wireID: wire, job: j, ref: wj.ref, diff: diff}
+	ss.jobsNext = (ss.jobsNext + 1) % jobHistory
+	ss.jobsLen = min(ss.jobsLen+1, jobHistory)
+	return buf
+}
+
+func (ss *session) newestJobLocked() *sentJob {
+	if ss.jobsLen == 0 {
+		return nil
+	}
+	return &ss.jobs[(ss.jobsNext+jobHistory-1)%jobHistory]
+}
+
+// findLocked returns the newest sent job matching f.
+func (ss *session) findLocked(f func(*sentJob) bool) (sentJob, bool) {
+	for i := range ss.jobsLen {
+		e := &ss.jobs[(ss.jobsNext+jobHistory-1-i)%jobHistory]
+		if f(e) {
+			return *e, true
+		}
+	}
+	return sentJob{}, false
+}
+
+// findWireLocked returns the newest sent job with the given wire id.
+func (ss *session) findWireLocked(wire string) (sentJob, bool) {
+	for i := range ss.jobsLen {
+		e := &ss.jobs[(ss.jobsNext+jobHistory-1-i)%jobHistory]
+		if e.wireID == wire {
+			return *e, true
+		}
+	}
+	return sentJob{}, false
+}
+
+func (ss *session) info() SessionInfo {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return SessionInfo{
+		ID:          ss.id,
+		RemoteAddr:  ss.remote.String(),
+		LocalPort:   ss.port.number,
+		Worker:      ss.worker,
+		Workers:     ss.nWorkers,
+		Agent:       ss.agent,
+		Difficulty:  ss.sentDiff,
+		Extranonce1: ss.en1Hex,
+		ConnectedAt: ss.since,
+		LastShareAt: ss.lastShare,
+		Accepted:    ss.accepted,
+		Rejected:    ss.rejected,
+	}
+}
