@@ -138,7 +138,7 @@ func New(cfg Config, d Daemon, rec Recorder, log *slog.Logger) (*Pool, error) {
 	}
 	p := &Pool{
 		cfg: cfg, coin: cfg.Coin, alg: alg, daemon: d, rec: rec,
-		log:       log.With("component", "pool", "coin", cfg.Coin.Symbol),
+		log:       log.With("component", "pool", "coin", cfg.Coin.Key),
 		payout:    payout,
 		tag:       []byte(cfg.Tag),
 		refresh:   make(chan struct{}, 1),

@@ -31,7 +31,7 @@ echo "== starting litecoind (regtest) rpc=$rpc p2p=$p2p"
 litecoind -regtest -datadir="$work/ltc" -rpcport="$rpc" -port="$p2p" -bind=127.0.0.1 \
   -rpcbind=127.0.0.1 -rpcallowip=127.0.0.1 -rpcuser=demo -rpcpassword=demo -listenonion=0 \
   -dnsseed=0 -upnp=0 -txindex -fallbackfee=0.0002 -printtoconsole=0 \
-  -blocknotify="$work/multipool blocknotify -listener 127.0.0.1:$notify -password demo -coin ltc %s" &
+  -blocknotify="$work/multipool blocknotify -listener 127.0.0.1:$notify -password demo -coin ltc %s >/dev/null 2>&1" &
 pids+=($!)
 cli() { litecoin-cli -regtest -datadir="$work/ltc" -rpcport="$rpc" -rpcuser=demo -rpcpassword=demo "$@"; }
 for _ in $(seq 100); do cli getblockcount >/dev/null 2>&1 && break; sleep 0.2; done
@@ -42,7 +42,7 @@ miner2=$(cli -rpcwallet=demo getnewaddress bob legacy)
 cli generatetoaddress 1 "$pooladdr" >/dev/null   # getblocktemplate wants one block
 
 echo "== starting redis-server port=$redis"
-redis-server --port "$redis" --bind 127.0.0.1 --dir "$work/redis" --save "" --appendonly no --loglevel warning &
+redis-server --port "$redis" --bind 127.0.0.1 --dir "$work/redis" --save "" --appendonly no --loglevel warning >"$work/redis.log" 2>&1 &
 pids+=($!)
 
 cat > "$work/config/config.json" <<JSON
@@ -80,9 +80,9 @@ pids+=($!)
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$stratum") 2>/dev/null && break; sleep 0.2; done
 
 echo "== starting two miners: $miner1.alice and $miner2.bob"
-"$work/multipool" mine -a scrypt -o "stratum+tcp://127.0.0.1:$stratum" -u "$miner1.alice" -p x -t 1 2>&1 | sed 's/^/[alice] /' &
+"$work/multipool" mine -a scrypt -o "stratum+tcp://127.0.0.1:$stratum" -u "$miner1.alice" -p x -t 1 2>&1 | sed -u 's/^/[alice] /' &
 pids+=($!)
-"$work/multipool" mine -a scrypt -o "stratum+tcp://127.0.0.1:$stratum" -u "$miner2.bob" -p x -t 1 2>&1 | sed 's/^/[bob]   /' &
+"$work/multipool" mine -a scrypt -o "stratum+tcp://127.0.0.1:$stratum" -u "$miner2.bob" -p x -t 1 2>&1 | sed -u 's/^/[bob]   /' &
 pids+=($!)
 echo "== running; Ctrl-C stops everything (chain height: litecoin-cli -regtest -rpcport=$rpc -rpcuser=demo -rpcpassword=demo getblockcount)"
 wait
