@@ -28,6 +28,7 @@ type job struct {
 	prevHash      string // display order
 	bits          uint32
 	target        *big.Int // network target
+	targetBytes   pow.Target
 	curTime       uint32
 	coinbaseValue int64
 	poolReward    int64 // the output to the pool address
@@ -154,7 +155,7 @@ func newJob(s jobSpec) (*job, error) {
 	})
 	return &job{
 		notify: notify, work: work,
-		height: t.Height, prevHash: t.PreviousBlockHash, bits: uint32(bits), target: target,
+		height: t.Height, prevHash: t.PreviousBlockHash, bits: uint32(bits), target: target, targetBytes: pow.NewTarget(target),
 		curTime: uint32(t.CurTime), coinbaseValue: t.CoinbaseValue, poolReward: s.payout[0].Value,
 		txCount: len(t.Transactions), txData: txData, mweb: mweb, witness: witness,
 		pos: s.pos, txMessages: s.txMessages, messageLen: len(spec.Message),

@@ -66,9 +66,10 @@ type Pool struct {
 	payout []txOut
 	tag    []byte
 
-	current atomic.Pointer[job]
-	refresh chan struct{}
-	targets sync.Map // float64 difficulty -> *big.Int share target
+	current     atomic.Pointer[job]
+	refresh     chan struct{}
+	targets     sync.Map // float64 difficulty -> *pow.Target share target
+	targetCount atomic.Int64
 
 	mu   sync.Mutex      // guards jobs
 	jobs map[string]*job // the jobs shares are accepted for: the current block's

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"math/big"
 	"time"
 
 	"github.com/multipool/multipool/coins/pow"
@@ -58,11 +57,10 @@ func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
 	j.work.Header(&header, root, version, s.NTime, s.Nonce)
 	var hash [32]byte
 	p.alg.Hash(&hash, header[:])
-	hashInt := pow.HashToInt(&hash)
 
-	res := stratum.Result{ActualDifficulty: pow.TargetDifficulty(hashInt, p.alg.Multiplier)}
+	res := stratum.Result{ActualDifficulty: pow.HashDifficulty(&hash, p.coin.Multiplier())}
 	var found *ledger.Block
-	if hashInt.Cmp(j.target) <= 0 {
+	if j.targetBytes.Meets(&hash) {
 		res.Block = true
 		found = p.submitBlock(ctx, j, s, &header, coinbase)
 		res.BlockAccepted = found != nil
@@ -74,7 +72,7 @@ func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
 		if err != nil {
 			return stratum.Result{Err: stratum.Errorf(stratum.CodeOther, "bad share difficulty")}
 		}
-		if hashInt.Cmp(target) > 0 {
+		if !target.Meets(&hash) {
 			res.Err = stratum.Errorf(stratum.CodeLowDifficulty, "Low difficulty share (%.6g)", res.ActualDifficulty)
 			return res
 		}
@@ -102,16 +100,23 @@ func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
 }
 
 // shareTarget returns the cached target for a share difficulty.
-func (p *Pool) shareTarget(diff float64) (*big.Int, error) {
+func (p *Pool) shareTarget(diff float64) (*pow.Target, error) {
 	if t, ok := p.targets.Load(diff); ok {
-		return t.(*big.Int), nil
+		return t.(*pow.Target), nil
 	}
 	t, err := pow.ShareTarget(diff, p.coin.Multiplier())
 	if err != nil {
 		return nil, err
 	}
-	p.targets.Store(diff, t)
-	return t, nil
+	tb := pow.NewTarget(t)
+	// varDiff produces many distinct difficulties over time: keep the
+	// cache bounded.
+	if p.targetCount.Add(1) > 4096 {
+		p.targets.Clear()
+		p.targetCount.Store(0)
+	}
+	p.targets.Store(diff, &tb)
+	return &tb, nil
 }
 
 // submitBlock assembles and submits a block and asks for the next
