@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/multipool/multipool/coins"
 	"github.com/multipool/multipool/coins/daemon"
@@ -36,6 +39,7 @@ func benchPoolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	redisAddr := fs.String("redis", "127.0.0.1:6379", "Redis address for the ledger")
 	diff := fs.Float64("diff", 1e-12, "port difficulty (the default accepts every share)")
 	logLevel := fs.String("log", "warn", "log level")
+	blockEvery := fs.Duration("block-every", 0, "publish a new block (a clean job to every miner) this often; 0: never")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -84,7 +88,8 @@ func benchPoolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	pool, err := pools.New(pools.Config{Coin: coin, Address: addr}, pools.StaticDaemon{Template: tmpl}, led, log)
+	src := &rotatingTemplate{t: tmpl}
+	pool, err := pools.New(pools.Config{Coin: coin, Address: addr}, src, led, log)
 	if err != nil {
 		return err
 	}
@@ -106,6 +111,21 @@ func benchPoolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		wg.Add(1)
 		go func() { defer wg.Done(); errs <- run(workCtx) }()
 	}
+	if *blockEvery > 0 {
+		go func() {
+			tick := time.NewTicker(*blockEvery)
+			defer tick.Stop()
+			for {
+				select {
+				case <-workCtx.Done():
+					return
+				case <-tick.C:
+					src.next()
+					pool.Refresh()
+				}
+			}
+		}()
+	}
 	go func() {
 		select {
 		case <-srv.Ready():
@@ -126,4 +146,29 @@ func benchPoolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	return errors.Join(all...)
+}
+
+// rotatingTemplate serves a fixed template that next turns into the
+// template of a following (made-up) block: new previous hash, height + 1.
+type rotatingTemplate struct {
+	pools.StaticDaemon
+	mu sync.Mutex // guards t
+	t  *daemon.BlockTemplate
+}
+
+func (r *rotatingTemplate) GetBlockTemplate(context.Context, []string) (*daemon.BlockTemplate, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.t, nil
+}
+
+func (r *rotatingTemplate) next() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := *r.t
+	var prev [32]byte
+	rand.Read(prev[:])
+	t.PreviousBlockHash = hex.EncodeToString(prev[:])
+	t.Height++
+	r.t = &t
 }

@@ -32,6 +32,9 @@ var ErrNoConnection = errors.New("bench: no connection could log in")
 const (
 	ModeRandom = "random"
 	ModeReal   = "real"
+	// ModeIdle logs in and submits nothing: for measuring what an idle
+	// connection costs the pool and how fast new jobs reach everyone.
+	ModeIdle = "idle"
 )
 
 // Config describes a load run.
@@ -62,6 +65,9 @@ type Config struct {
 	Timeout time.Duration
 	// Log receives connection errors at debug level; nil discards.
 	Log *slog.Logger
+	// Rate caps the submissions per second over all connections (paced
+	// evenly per connection); zero means as fast as replies come.
+	Rate float64
 	// Dialer opens connections; nil means a net.Dialer.
 	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 }
@@ -269,9 +275,9 @@ func newBench(cfg Config) (*bench, error) {
 	switch cfg.Mode {
 	case "":
 		cfg.Mode = ModeRandom
-	case ModeRandom, ModeReal:
+	case ModeRandom, ModeReal, ModeIdle:
 	default:
-		return nil, fmt.Errorf("%w: mode %q: want %s or %s", ErrConfig, cfg.Mode, ModeRandom, ModeReal)
+		return nil, fmt.Errorf("%w: mode %q: want %s, %s or %s", ErrConfig, cfg.Mode, ModeRandom, ModeReal, ModeIdle)
 	}
 	for _, v := range []struct {
 		name string
@@ -293,7 +299,7 @@ func newBench(cfg Config) (*bench, error) {
 	if cfg.InFlight > 1000 {
 		return nil, fmt.Errorf("%w: inflight %d above 1000", ErrConfig, cfg.InFlight)
 	}
-	if cfg.Duration < 0 || cfg.Ramp < 0 || cfg.Timeout < 0 {
+	if cfg.Duration < 0 || cfg.Ramp < 0 || cfg.Timeout < 0 || cfg.Rate < 0 {
 		return nil, fmt.Errorf("%w: negative duration", ErrConfig)
 	}
 	if cfg.Duration == 0 {
@@ -372,6 +378,10 @@ func (b *bench) conn(ctx context.Context, i int, sem chan struct{}, ready *sync.
 	defer cancelStop()
 	w := &worker{b: b, c: c, rng: rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano()))),
 		results: make(chan result, b.cfg.InFlight), rejected: map[string]int64{}}
+	if b.cfg.Rate > 0 {
+		w.interval = time.Duration(float64(time.Second) * float64(b.cfg.Conns) / b.cfg.Rate)
+		w.nextAt = time.Now().Add(time.Duration(w.rng.Int64N(int64(w.interval) + 1)))
+	}
 	w.setJob(job)
 	w.run(runCtx, stopCtx.Done())
 	b.mu.Lock()
@@ -423,6 +433,36 @@ type worker struct {
 	en2    []byte
 	nonce  uint32
 	left   uint64
+
+	// Pacing under Config.Rate: the next submission is due at nextAt.
+	interval time.Duration
+	nextAt   time.Time
+	pace     *time.Timer
+}
+
+// due reports whether pacing allows a submission now; when not, it arms
+// w.pace for the moment it will.
+func (w *worker) due() bool {
+	if w.b.cfg.Mode == ModeIdle {
+		return false
+	}
+	if w.interval == 0 {
+		return true
+	}
+	now := time.Now()
+	if now.Before(w.nextAt) {
+		if w.pace == nil {
+			w.pace = time.NewTimer(w.nextAt.Sub(now))
+		} else {
+			w.pace.Reset(w.nextAt.Sub(now))
+		}
+		return false
+	}
+	w.nextAt = w.nextAt.Add(w.interval)
+	if w.nextAt.Before(now) {
+		w.nextAt = now.Add(w.interval)
+	}
+	return true
 }
 
 func (w *worker) run(ctx context.Context, stop <-chan struct{}) {
@@ -436,7 +476,14 @@ func (w *worker) run(ctx context.Context, stop <-chan struct{}) {
 	default:
 	}
 	for {
+		var pace <-chan time.Time
 		for !stopping && w.inflight < w.b.cfg.InFlight {
+			if !w.due() {
+				if w.pace != nil {
+					pace = w.pace.C
+				}
+				break
+			}
 			s, ok := w.next()
 			if !ok {
 				break
@@ -446,7 +493,7 @@ func (w *worker) run(ctx context.Context, stop <-chan struct{}) {
 		if stopping && w.inflight == 0 {
 			return
 		}
-		hungry := !stopping && w.inflight < w.b.cfg.InFlight // ModeReal still searching
+		hungry := !stopping && pace == nil && w.b.cfg.Mode == ModeReal && w.inflight < w.b.cfg.InFlight // still searching
 		var poll <-chan time.Time
 		if hungry {
 			poll = closedTime
@@ -467,6 +514,7 @@ func (w *worker) run(ctx context.Context, stop <-chan struct{}) {
 		case <-ctx.Done():
 			return
 		case <-poll:
+		case <-pace:
 		}
 	}
 }

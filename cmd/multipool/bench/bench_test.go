@@ -340,3 +340,19 @@ func TestAgainstStratumServer(t *testing.T) {
 		t.Errorf("source checked %d shares, report has %d responses", got, r.Responses)
 	}
 }
+
+func TestRateAndIdle(t *testing.T) {
+	srv := startPool(t, clienttest.Config{Difficulty: 1.0 / (1 << 31)})
+	// 50 submissions a second over 10 connections for 0.6 s: pacing allows
+	// at most one per connection per 200 ms, plus the first.
+	r := run(t, Config{URL: srv.Addr(), User: "u", Conns: 10, Duration: 600 * time.Millisecond, Rate: 50})
+	checkCounts(t, r, srv)
+	if max := int64(10 * (600/200 + 1)); r.Responses > max || r.Responses == 0 {
+		t.Errorf("%d responses at rate 50/s over 0.6 s, want 1..%d", r.Responses, max)
+	}
+	idle := startPool(t, clienttest.Config{Difficulty: 1.0 / (1 << 31)})
+	r = run(t, Config{URL: idle.Addr(), User: "u", Conns: 10, Duration: 200 * time.Millisecond, Mode: ModeIdle})
+	if r.Responses != 0 || r.Conns != 10 || len(idle.Shares()) != 0 {
+		t.Errorf("idle run: %d responses, %d conns, %d shares at the pool", r.Responses, r.Conns, len(idle.Shares()))
+	}
+}
