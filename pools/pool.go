@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	"runtime"
 	"sort"
 	"strconv"
 	"sync"
@@ -67,6 +68,7 @@ type Pool struct {
 	tag    []byte
 
 	current     atomic.Pointer[job]
+	hashSlots   chan struct{} // bounds concurrent PoW hashing to GOMAXPROCS
 	refresh     chan struct{}
 	targets     sync.Map // float64 difficulty -> *pow.Target share target
 	targetCount atomic.Int64
@@ -143,6 +145,7 @@ func New(cfg Config, d Daemon, rec Recorder, log *slog.Logger) (*Pool, error) {
 		payout:    payout,
 		tag:       []byte(cfg.Tag),
 		refresh:   make(chan struct{}, 1),
+		hashSlots: make(chan struct{}, runtime.GOMAXPROCS(0)),
 		jobs:      make(map[string]*job),
 		addrCache: make(map[string]addrVerdict),
 	}

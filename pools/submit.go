@@ -56,7 +56,16 @@ func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
 	var header [80]byte
 	j.work.Header(&header, root, version, s.NTime, s.Nonce)
 	var hash [32]byte
+	// At most one hash per core at a time: thousands of sessions hashing
+	// at once would leave the job broadcaster and the writers a tiny share
+	// of the scheduler; queued sessions wait without being runnable.
+	select {
+	case p.hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return stratum.Result{Err: stratum.Errorf(stratum.CodeOther, "pool busy")}
+	}
 	p.alg.Hash(&hash, header[:])
+	<-p.hashSlots
 
 	res := stratum.Result{ActualDifficulty: pow.HashDifficulty(&hash, p.coin.Multiplier())}
 	var found *ledger.Block
