@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,7 +61,8 @@ type Options struct {
 	Args []string
 }
 
-// Node is a running (or stopped) litecoind regtest node.
+// Node is a running (or stopped) regtest node: litecoind (Litecoind) or
+// btcd (Btcd).
 type Node struct {
 	Host     string
 	RPCPort  int
@@ -73,10 +73,23 @@ type Node struct {
 	// Client talks to the node's RPC; when Options.Wallet is set its calls
 	// go to the wallet's URL (non-wallet methods work there too).
 	Client *daemon.Client
+	// MiningAddr is the address btcd's generate pays; empty for litecoind.
+	MiningAddr string
+	// MiningKey holds the private key of MiningAddr when Btcd chose the
+	// address (BtcdOptions.MiningAddr empty); nil otherwise.
+	MiningKey *Key
 
 	opt  Options
 	args []string
 	proc *process
+	// btcd marks a btcd node, exe its executable; the zero values mean
+	// litecoind.
+	btcd bool
+	exe  string
+	// spent is the height of the last coinbase SendWitnessTx looked at,
+	// in the btcd run spentIn (btcd starts a fresh chain on every start).
+	spent   int64
+	spentIn *process
 }
 
 // process is one run of litecoind.
@@ -229,7 +242,7 @@ func (n *Node) buildArgs() []string {
 // start runs litecoind with n.args and waits for its RPC.
 func (n *Node) start() error {
 	out := &syncBuffer{}
-	cmd := exec.Command("litecoind", n.args...)
+	cmd := exec.Command(n.binary(), n.args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
@@ -273,7 +286,7 @@ func (n *Node) waitReady(p *process) error {
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("litecoind exited during start (%v): %s%s", p.err, p.out, n.debugTail(10))
+			return fmt.Errorf("%s exited during start (%v): %s%s", n.binary(), p.err, p.out, n.debugTail(10))
 		case <-tick.C:
 		}
 	}
@@ -328,17 +341,17 @@ func (n *Node) Stop(t testing.TB) {
 		n.Client.CloseIdleConnections()
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		t.Logf("litecoind: SIGTERM: %v", err)
+		t.Logf("%s: SIGTERM: %v", n.binary(), err)
 	}
 	timer := time.NewTimer(stopTimeout)
 	defer timer.Stop()
 	select {
 	case <-p.done:
 		if p.err != nil {
-			t.Logf("litecoind (rpc %d) exited: %v", n.RPCPort, p.err)
+			t.Logf("%s (rpc %d) exited: %v", n.binary(), n.RPCPort, p.err)
 		}
 	case <-timer.C:
-		t.Logf("litecoind (rpc %d) ignored SIGTERM for %v; killing it", n.RPCPort, stopTimeout)
+		t.Logf("%s (rpc %d) ignored SIGTERM for %v; killing it", n.binary(), n.RPCPort, stopTimeout)
 		n.kill(p)
 	}
 }
@@ -356,7 +369,7 @@ func (n *Node) Start(t testing.TB) {
 		t.Fatal("Start: node is running")
 	}
 	if err := n.start(); err != nil {
-		t.Fatalf("restart litecoind: %v", err)
+		t.Fatalf("restart %s: %v", n.binary(), err)
 	}
 	if n.opt.Wallet {
 		plain := n.newClient(t, false)
@@ -393,9 +406,13 @@ func (n *Node) NewAddress(t testing.TB, typ string) string {
 
 // Generate mines blocks to addr (generatetoaddress, in batches of 100) and
 // returns their hashes. An empty addr means a new bech32 wallet address, or
-// a fixed address when the node has no wallet.
+// a fixed address when the node has no wallet. On btcd, which pays only its
+// --miningaddr, addr must be empty or n.MiningAddr.
 func (n *Node) Generate(t testing.TB, blocks int, addr string) []string {
 	t.Helper()
+	if n.btcd {
+		return n.generateBtcd(t, blocks, addr)
+	}
 	if addr == "" {
 		addr = burnAddress
 		if n.opt.Wallet {
@@ -508,11 +525,11 @@ func poll(timeout time.Duration, cond func() bool) bool {
 // logTail writes the end of the node's debug.log to the test log.
 func (n *Node) logTail(t testing.TB) {
 	t.Helper()
-	t.Logf("litecoind rpc %d p2p %d, debug.log tail:%s", n.RPCPort, n.P2PPort, n.debugTail(30))
+	t.Logf("%s rpc %d p2p %d, log tail:%s", n.binary(), n.RPCPort, n.P2PPort, n.debugTail(30))
 }
 
 func (n *Node) debugTail(lines int) string {
-	b, err := os.ReadFile(filepath.Join(n.DataDir, "regtest", "debug.log"))
+	b, err := os.ReadFile(n.logFile())
 	if err != nil {
 		return ""
 	}
