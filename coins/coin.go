@@ -433,6 +433,16 @@ func parseCoin(file, key string, src []byte) (*Coin, error) {
 	if f.DiffShift != nil {
 		c.Params.DiffShift = *f.DiffShift
 	}
+	if c.algo != nil && c.algo.HashAt != nil && (c.Params.ChainStartTime != 0 || c.Params.NMin != 0 || c.Params.NMax != 0 || len(c.Params.TimeTable) > 0) {
+		// Time-dependent algorithms (scrypt-jane, scrypt-n) take the coin's own schedule.
+		a, err := pow.ForParams(c.Algorithm, pow.Params{ChainStartTime: c.Params.ChainStartTime,
+			NMin: c.Params.NMin, NMax: c.Params.NMax, TimeTable: c.Params.TimeTable})
+		if err != nil {
+			errs = append(errs, &FileError{File: file, Field: "algorithm", Err: err})
+		} else {
+			c.algo = a
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

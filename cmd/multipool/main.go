@@ -55,6 +55,8 @@ commands:
   check-config -config DIR   validate the configuration and exit non-zero with the reasons
   mine                       stratum CPU miner: -a ALGO -o stratum+tcp://HOST:PORT -u USER -p PASS -t THREADS
   bench                      load-test a pool: -o HOST:PORT -c CONNS -d DURATION -m random|real
+  hash ALGO HEADER_HEX [--time UNIX]
+                             print the proof-of-work hash of a block header
   bench-pool                 a pool on a fixed template for load tests: -algo sha256d|scrypt -listen ADDR -redis ADDR
   blocknotify                for a daemon's -blocknotify: -listener HOST:PORT -password P -coin COIN HASH
   version                    print the version
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return miner.Main(ctx, rest, stdout, stderr)
 	case "bench":
 		return bench.Main(ctx, rest, stdout, stderr)
+	case "hash":
+		return hashCmd(ctx, rest, stdout, stderr)
 	case "bench-pool":
 		return benchPoolCmd(ctx, rest, stdout, stderr)
 	case "blocknotify":

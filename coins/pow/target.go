@@ -44,19 +44,19 @@ func TargetDifficulty(target *big.Int, multiplier int64) float64 {
 	return f
 }
 
-// CompactToTarget expands nBits (the compact form in block headers) into a target.
-// A negative or overflowing encoding is an error.
+// CompactToTarget expands nBits (the compact form in block headers) into a target,
+// as Bitcoin Core's SetCompact does. A negative or overflowing encoding is an
+// error; the sign bit on a mantissa that shifts to zero is not negative.
 func CompactToTarget(bits uint32) (*big.Int, error) {
 	exp := uint(bits >> 24)
-	mant := int64(bits & 0x007fffff)
-	if bits&0x00800000 != 0 && mant != 0 {
-		return nil, fmt.Errorf("pow: negative compact target %08x", bits)
-	}
-	t := big.NewInt(mant)
+	t := big.NewInt(int64(bits & 0x007fffff))
 	if exp <= 3 {
 		t.Rsh(t, 8*(3-exp))
 	} else {
 		t.Lsh(t, 8*(exp-3))
+	}
+	if bits&0x00800000 != 0 && t.Sign() != 0 {
+		return nil, fmt.Errorf("pow: negative compact target %08x", bits)
 	}
 	if t.BitLen() > 256 {
 		return nil, fmt.Errorf("pow: compact target %08x overflows 256 bits", bits)

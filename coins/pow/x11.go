@@ -1,0 +1,110 @@
+package pow
+
+import (
+	"sync"
+
+	x11 "github.com/samli88/go-x11-hash"
+	"github.com/samli88/go-x11-hash/blake"
+	"github.com/samli88/go-x11-hash/bmw"
+	"github.com/samli88/go-x11-hash/groestl"
+	xhash "github.com/samli88/go-x11-hash/hash"
+	"github.com/samli88/go-x11-hash/jh"
+	"github.com/samli88/go-x11-hash/keccak"
+	"github.com/samli88/go-x11-hash/skein"
+)
+
+// The hashers of go-x11-hash keep state and scratch space, so each call
+// borrows one from a pool. Their Close resets them for the next use, and
+// neither they nor the pools allocate once warm.
+
+var x11Pool = sync.Pool{New: func() any { return x11.New() }}
+
+// x11Hash is Dash's X11: eleven 512-bit functions in a chain, the first 32
+// bytes of the last digest.
+func x11Hash(dst *[32]byte, header []byte) {
+	h := x11Pool.Get().(*x11.Hash)
+	h.Hash(header, dst[:])
+	x11Pool.Put(h)
+}
+
+// quarkState holds one of each 512-bit function quark uses and the two
+// digests it passes between them. The digests live here rather than on the
+// stack because the interface calls would move them to the heap.
+type quarkState struct {
+	blake, bmw, groestl, skein, jh, keccak xhash.Digest
+	a, b                                   [64]byte
+}
+
+var quarkPool = sync.Pool{New: func() any {
+	return &quarkState{
+		blake:   blake.New(),
+		bmw:     bmw.New(),
+		groestl: groestl.New(),
+		skein:   skein.New(),
+		jh:      jh.New(),
+		keccak:  keccak.New(),
+	}
+}}
+
+// step hashes src with d into dst; d is reset for its next use.
+func step(d xhash.Digest, src, dst []byte) {
+	d.Write(src)
+	d.Close(dst, 0, 0)
+}
+
+// quarkHash is Quarkcoin's proof of work (also PIVX's before proof of
+// stake): nine rounds of 512-bit functions, three of them chosen by bit 3
+// of the first byte of the previous digest, then the first 32 bytes.
+func quarkHash(dst *[32]byte, header []byte) {
+	s := quarkPool.Get().(*quarkState)
+	s.sum(dst, header)
+	quarkPool.Put(s)
+}
+
+func (s *quarkState) sum(dst *[32]byte, header []byte) {
+	a, b := s.a[:], s.b[:]
+	step(s.blake, header, a)
+	step(s.bmw, a, b)
+	if b[0]&8 != 0 {
+		step(s.groestl, b, a)
+	} else {
+		step(s.skein, b, a)
+	}
+	step(s.groestl, a, b)
+	step(s.jh, b, a)
+	if a[0]&8 != 0 {
+		step(s.blake, a, b)
+	} else {
+		step(s.bmw, a, b)
+	}
+	step(s.keccak, b, a)
+	step(s.skein, a, b)
+	if b[0]&8 != 0 {
+		step(s.keccak, b, a)
+	} else {
+		step(s.jh, b, a)
+	}
+	copy(dst[:], a[:32])
+}
+
+// groestlState is one Groestl-512 hasher and its two digests.
+type groestlState struct {
+	g    xhash.Digest
+	a, b [64]byte
+}
+
+var groestlPool = sync.Pool{New: func() any { return &groestlState{g: groestl.New()} }}
+
+// groestlHash is Groestlcoin's proof of work: Groestl-512 of Groestl-512
+// of the header, the first 32 bytes.
+func groestlHash(dst *[32]byte, header []byte) {
+	s := groestlPool.Get().(*groestlState)
+	s.sum(dst, header)
+	groestlPool.Put(s)
+}
+
+func (s *groestlState) sum(dst *[32]byte, header []byte) {
+	step(s.g, header, s.a[:])
+	step(s.g, s.a[:], s.b[:])
+	copy(dst[:], s.b[:32])
+}
