@@ -71,8 +71,15 @@ func TestEmbeddedDefinitions(t *testing.T) {
 			}
 		})
 	}
-	if len(keys) != len(tests) {
-		t.Errorf("embedded coins %v, the test knows %d", keys, len(tests))
+	for _, k := range keys {
+		if _, ok := tests[k]; !ok {
+			if _, ok := altcoinWants[k]; !ok {
+				t.Errorf("embedded coin %s is in neither this test nor TestAltcoinDefinitions", k)
+			}
+		}
+	}
+	if len(keys) != len(tests)+len(altcoinWants) {
+		t.Errorf("embedded coins %v, the tests know %d", keys, len(tests)+len(altcoinWants))
 	}
 }
 
@@ -84,9 +91,9 @@ func TestGet(t *testing.T) {
 			t.Errorf("Get(%q) = %v, %v", k, c, err)
 		}
 	}
-	_, err := r.Get("dogecoin")
-	if !errors.Is(err, ErrUnknownCoin) || !strings.Contains(err.Error(), `"dogecoin"`) || !strings.Contains(err.Error(), "litecoin-regtest") {
-		t.Errorf("Get(dogecoin) error %v", err)
+	_, err := r.Get("nosuchcoin")
+	if !errors.Is(err, ErrUnknownCoin) || !strings.Contains(err.Error(), `"nosuchcoin"`) || !strings.Contains(err.Error(), "litecoin-regtest") {
+		t.Errorf("Get(nosuchcoin) error %v", err)
 	}
 }
 

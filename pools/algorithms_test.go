@@ -1,0 +1,278 @@
+package pools
+
+import (
+	"context"
+	"encoding/binary"
+	"math/big"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/multipool/multipool/coins"
+	"github.com/multipool/multipool/coins/pow"
+	"github.com/multipool/multipool/pools/stratum"
+)
+
+// algoCase is one algorithm exercised through a pool of a real coin of it.
+type algoCase struct {
+	algo, coin, tmpl string
+	multiplier       int64
+	// curTime, when set, replaces the template's time: the memory-hard
+	// algorithms are cheap early in their schedules.
+	curTime int64
+	// ntimeOffset moves the shares' ntime past the template's, across an
+	// N-factor boundary for the time-dependent algorithms, so the test
+	// sees the pool hash with the share's own time.
+	ntimeOffset uint32
+}
+
+// algoCases covers every registered algorithm: those without a daemon
+// here and, for completeness, sha256d (btcd) and scrypt (litecoind).
+var algoCases = []algoCase{
+	{algo: "sha256d", coin: "bitcoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 1},
+	{algo: "scrypt", coin: "dogecoin-regtest", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536},
+	{algo: "x11", coin: "dash-regtest", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 1},
+	{algo: "quark", coin: "quarkcoin", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 1},
+	{algo: "groestl", coin: "groestlcoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 256},
+	{algo: "neoscrypt", coin: "feathercoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 65536},
+	// YACoin's schedule: N factor 4 (N = 32) until 1368515488, then 5.
+	{algo: "scrypt-jane", coin: "yacoin", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536,
+		curTime: 1368515488 - 5, ntimeOffset: 10},
+	// Vertcoin's table: N = 2048 from 1389306217, 4096 from 1456415081.
+	{algo: "scrypt-n", coin: "vertcoin-scryptn", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536,
+		curTime: 1456415081 - 5, ntimeOffset: 10},
+}
+
+// algoNetworkBits is the template's network target in the tests:
+// 0x0fffff << 232, about 2^252, so one hash in 16 is a block.
+const algoNetworkBits = "200fffff"
+
+// TestAlgorithmsThroughPool builds a pool for a coin of each algorithm on a
+// captured template, mines shares the way a miner does (coinbase, merkle
+// root and header from the notify, hashed with the coin's algorithm) and
+// checks each verdict against targets computed here: below the share
+// target is accepted, above it rejected with 23, at or below the network
+// target a block candidate. The share difficulty is chosen so that the
+// coin's multiplier decides verdicts: with the wrong multiplier some would
+// come out differently.
+func TestAlgorithmsThroughPool(t *testing.T) {
+	covered := map[string]bool{}
+	for _, c := range algoCases {
+		covered[c.algo] = true
+	}
+	for _, name := range pow.Names() {
+		if !covered[name] {
+			t.Errorf("algorithm %s has no case here", name)
+		}
+	}
+	reg, err := coins.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range algoCases {
+		t.Run(tc.algo, func(t *testing.T) { testAlgorithmThroughPool(t, reg, tc) })
+	}
+}
+
+func testAlgorithmThroughPool(t *testing.T, reg *coins.Registry, tc algoCase) {
+	coin, err := reg.Get(tc.coin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alg := coin.PoW()
+	if coin.Algorithm != tc.algo || alg == nil || alg.Name != tc.algo {
+		t.Fatalf("coin %s: algorithm %q", tc.coin, coin.Algorithm)
+	}
+	if coin.Multiplier() != tc.multiplier {
+		t.Fatalf("coin %s: multiplier %d, want %d", tc.coin, coin.Multiplier(), tc.multiplier)
+	}
+
+	tmpl := loadTemplate(t, tc.tmpl)
+	tmpl.Bits = algoNetworkBits
+	if tc.curTime != 0 {
+		tmpl.CurTime = tc.curTime
+	}
+	if coin.Bech32HRP == "" { // no segwit on this coin: no commitment either
+		tmpl.DefaultWitnessCommitment = ""
+	}
+	now := time.Unix(tmpl.CurTime+int64(tc.ntimeOffset)+10, 0)
+	addr, err := coin.EncodeAddress(coins.Address{Kind: coins.P2PKH, Hash: make([]byte, 20)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &countRecorder{}
+	p, err := New(Config{Coin: coin, Address: addr, Now: func() time.Time { return now }}, StaticDaemon{tmpl}, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last time.Time
+	if err := p.update(context.Background(), &last); err != nil {
+		t.Fatal(err)
+	}
+
+	// What the pool must compare with, computed independently.
+	bits, err := stratum.ParseUint32Hex(algoNetworkBits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	networkTarget, err := pow.CompactToTarget(bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := p.current.Load(); j.target.Cmp(networkTarget) != 0 {
+		t.Fatalf("job network target %x, want %x", j.target, networkTarget)
+	}
+	// diff = multiplier * 2^-30 puts the share target near 2^254: one hash
+	// in four is a share, one in sixteen a block.
+	diff := float64(tc.multiplier) / (1 << 30)
+	shareTarget := new(big.Int).Mul(pow.Diff1, big.NewInt(tc.multiplier))
+	shareTarget.Mul(shareTarget, big.NewInt(1<<30))
+	shareTarget.Quo(shareTarget, big.NewInt(tc.multiplier))
+	otherMultiplier := int64(1)
+	if tc.multiplier == 1 {
+		otherMultiplier = 65536
+	}
+	otherTarget, err := pow.ShareTarget(diff, otherMultiplier)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The miner's side: the notify, decoded as a miner would.
+	notify := p.CurrentJob()
+	work, err := stratum.DecodeJob(notify)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en1 := []byte{0xde, 0xad, 0xbe, 0xef}
+	worker := &stratum.Worker{Name: "miner." + tc.algo, Address: addr}
+	ntime := work.NTime + tc.ntimeOffset
+
+	// Search until every verdict was seen a few times.
+	const enough = 3
+	var accepted, rejected, blocks, multiplierDecided int
+	done := func() bool {
+		return min(accepted, rejected, blocks, multiplierDecided) >= enough
+	}
+	ctx := context.Background()
+	for i := uint32(0); i < 2000 && !done(); i++ {
+		en2 := binary.BigEndian.AppendUint32(nil, i)
+		nonce := 0x9e3779b9 * (i + 1)
+		coinbase := work.Coinbase(nil, en1, en2)
+		var header [80]byte
+		work.Header(&header, work.MerkleRoot(coinbase), work.Version, ntime, nonce)
+		var hash [32]byte
+		alg.Hash(&hash, header[:])
+		if i == 0 && tc.ntimeOffset != 0 {
+			var atTemplateTime [32]byte
+			alg.HashAt(&atTemplateTime, header[:], int64(work.NTime))
+			if atTemplateTime == hash {
+				t.Fatalf("hash at ntime %d equals the hash at the template's time %d: the share did not cross an N boundary", ntime, work.NTime)
+			}
+		}
+		h := pow.HashToInt(&hash)
+		wantBlock := h.Cmp(networkTarget) <= 0
+		wantShare := h.Cmp(shareTarget) <= 0
+		if wantShare != (h.Cmp(otherTarget) <= 0) {
+			multiplierDecided++
+		}
+
+		r := p.Submit(ctx, &stratum.Share{
+			Worker: worker, JobID: notify.ID, Extranonce1: en1, Extranonce2: en2,
+			NTime: ntime, Nonce: nonce, Difficulty: diff,
+		})
+		if got, want := r.ActualDifficulty, pow.HashDifficulty(&hash, tc.multiplier); got != want {
+			t.Fatalf("share %d: pool's actual difficulty %g, this hash's %g: the pool hashed another header", i, got, want)
+		}
+		switch {
+		case wantBlock:
+			blocks++
+			if r.Err != nil || !r.Block || r.BlockAccepted {
+				t.Fatalf("share %d (hash %s at or under the network target): err %v block %v accepted %v",
+					i, pow.ReverseHex(&hash), r.Err, r.Block, r.BlockAccepted)
+			}
+		case wantShare:
+			accepted++
+			if r.Err != nil || r.Block {
+				t.Fatalf("share %d (hash %s under the share target): err %v block %v", i, pow.ReverseHex(&hash), r.Err, r.Block)
+			}
+		default:
+			rejected++
+			if r.Err == nil || r.Err.Code != stratum.CodeLowDifficulty || r.Block {
+				t.Fatalf("share %d (hash %s over the share target): err %v block %v, want code 23",
+					i, pow.ReverseHex(&hash), r.Err, r.Block)
+			}
+		}
+	}
+	if !done() {
+		t.Fatalf("after the search: %d accepted, %d rejected, %d blocks, %d decided by the multiplier; want each >= %d",
+			accepted, rejected, blocks, multiplierDecided, enough)
+	}
+	if rec.shares != accepted+rejected+blocks || rec.blocks != 0 {
+		t.Errorf("recorder: %d shares, %d blocks; want %d shares (every verdict) and no block (the static daemon refuses them)",
+			rec.shares, rec.blocks, accepted+rejected+blocks)
+	}
+	t.Logf("%s on %s: %d accepted, %d rejected (low difficulty), %d block candidates; multiplier %d decided %d verdicts",
+		tc.algo, tc.coin, accepted, rejected, blocks, tc.multiplier, multiplierDecided)
+}
+
+// TestShareTargetUsesCoinMultiplier feeds one header to pools of two coins
+// that differ only in their multiplier override: the same hash is a share
+// for one and low difficulty for the other.
+func TestShareTargetUsesCoinMultiplier(t *testing.T) {
+	reg, err := coins.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := reg.Get("groestlcoin-regtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := loadTemplate(t, "btcd-regtest-getblocktemplate.json")
+	tmpl.Bits = "1d00ffff" // no share here is a block
+	now := time.Unix(tmpl.CurTime+10, 0)
+	addr, _ := base.EncodeAddress(coins.Address{Kind: coins.WitnessV0KeyHash, Hash: make([]byte, 20)})
+	pool := func(c *coins.Coin) *Pool {
+		t.Helper()
+		p, err := New(Config{Coin: c, Address: addr, Now: func() time.Time { return now }}, StaticDaemon{tmpl}, &countRecorder{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last time.Time
+		if err := p.update(context.Background(), &last); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	withDefault := pool(base)
+	override := *base
+	override.ShareMultiplier = 1
+	withOne := pool(&override)
+	if withDefault.coin.Multiplier() != 256 || withOne.coin.Multiplier() != 1 {
+		t.Fatalf("multipliers %d and %d", withDefault.coin.Multiplier(), withOne.coin.Multiplier())
+	}
+
+	// Difficulty 2^-27: groestl's 256 puts the target at 2^259 (capped, every
+	// hash passes); multiplier 1 at about 2^251, one hash in 32.
+	diff := 1.0 / (1 << 27)
+	var codes [2][]int
+	for i, p := range []*Pool{withDefault, withOne} {
+		j := p.CurrentJob()
+		for n := uint32(0); n < 64; n++ {
+			r := p.Submit(context.Background(), &stratum.Share{
+				Worker: &stratum.Worker{Name: "w"}, JobID: j.ID, Extranonce1: []byte{0, 0, 0, 7},
+				Extranonce2: binary.BigEndian.AppendUint32(nil, n), NTime: uint32(tmpl.CurTime), Nonce: n, Difficulty: diff,
+			})
+			code := 0
+			if r.Err != nil {
+				code = r.Err.Code
+			}
+			codes[i] = append(codes[i], code)
+		}
+	}
+	if slices.ContainsFunc(codes[0], func(c int) bool { return c != 0 }) {
+		t.Errorf("multiplier 256: verdicts %v, want every share accepted", codes[0])
+	}
+	if !slices.Contains(codes[1], stratum.CodeLowDifficulty) {
+		t.Errorf("multiplier 1: verdicts %v, want low-difficulty rejections", codes[1])
+	}
+}
