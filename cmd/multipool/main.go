@@ -10,6 +10,8 @@
 //	                                     load-test a pool
 //	multipool blocknotify -listener HOST:PORT -password P -coin COIN HASH
 //	                                     tell a running pool about a new block
+//	multipool payout --once [--dry-run] -config DIR
+//	                                     one payout run per paying pool
 package main
 
 import (
@@ -59,6 +61,8 @@ commands:
                              print the proof-of-work hash of a block header
   bench-pool                 a pool on a fixed template for load tests: -algo sha256d|scrypt -listen ADDR -redis ADDR
   blocknotify                for a daemon's -blocknotify: -listener HOST:PORT -password P -coin COIN HASH
+  payout --once [--dry-run] -config DIR
+                             one payout run for every pool with paymentProcessing enabled
   version                    print the version
 `
 
@@ -84,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return benchPoolCmd(ctx, rest, stdout, stderr)
 	case "blocknotify":
 		return blocknotifyCmd(ctx, rest, stdout, stderr)
+	case "payout":
+		return payoutCmd(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "multipool", version)
 		return nil

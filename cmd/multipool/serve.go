@@ -19,6 +19,7 @@ import (
 	"github.com/multipool/multipool/cmd/multipool/config"
 	"github.com/multipool/multipool/coins/daemon"
 	"github.com/multipool/multipool/coins/p2p"
+	"github.com/multipool/multipool/payout"
 	"github.com/multipool/multipool/payout/ledger"
 	"github.com/multipool/multipool/pools"
 	"github.com/multipool/multipool/pools/stratum"
@@ -131,6 +132,9 @@ type app struct {
 	ledger *ledger.Ledger
 	coins  []*coinPool
 	notify *notifyListener
+	// payouts are the payout processors of the pools whose
+	// paymentProcessing is enabled.
+	payouts []*payout.Processor
 }
 
 // coinPool is one coin: its daemons, pool, stratum server and p2p peer.
@@ -157,6 +161,13 @@ func newApp(cfg *config.Config, log *slog.Logger) (*app, error) {
 			return nil, fmt.Errorf("%s: %w", pc.File, err)
 		}
 		a.coins = append(a.coins, cp)
+		if pc.Payment.Enabled {
+			p, _, err := newPayoutProcessor(pc, a.ledger, log, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", pc.File, err)
+			}
+			a.payouts = append(a.payouts, p)
+		}
 	}
 	if bn := cfg.Main.BlockNotifyListener; bn.Enabled {
 		a.notify = &notifyListener{
@@ -321,6 +332,11 @@ func (a *app) Run(ctx context.Context) error {
 	}
 	if a.notify != nil {
 		start("blocknotify listener", a.notify.Run)
+	}
+	// Payouts stop with the pools; a payment under way finishes first, and
+	// Redis closes only after every payout has returned.
+	for _, p := range a.payouts {
+		start(p.Coin().Key+" payout", p.Run)
 	}
 	go func() {
 		for _, cp := range a.coins {

@@ -1,6 +1,6 @@
 // Package ledger is the pool's record of work and money in Redis: shares,
-// rounds, blocks, share counters and hashrate samples (balances and payments
-// follow). It is the one package that builds Redis key strings; every other
+// rounds, blocks, share counters, hashrate samples, and the payout's block
+// states, balances, payments and lock. It is the one package that builds Redis key strings; every other
 // package reads and writes through its methods.
 //
 // # Writing: no accepted share is lost or counted twice
@@ -62,18 +62,40 @@
 //	                                      of one batch; pruned past
 //	                                      HashrateWindow on every write
 //
-// Reserved for the payout (not written yet), per coin:
+// Written by the payout (moneykeys.go, money.go), per coin:
 //
-//	<coin>:blocks:confirmed       zset    <round> of paid blocks, score = height
+//	<coin>:blocks:confirmed       zset    <round> of credited blocks, score =
+//	                                      height
 //	<coin>:blocks:orphaned        zset    <round> of orphaned blocks
-//	<coin>:blocks:kicked          zset    <round> of blocks the daemon never knew
+//	<coin>:blocks:kicked          zset    <round> of blocks the wallet never
+//	                                      knew
+//	<coin>:block:<round>          hash    the fields above plus state
+//	                                      confirmations rewardReceived
+//	                                      credited fee remainder settledAt
+//	                                      reason
+//	<coin>:credits:<round>        hash    address -> what the confirmed block
+//	                                      credited, smallest units
 //	<coin>:balances               hash    address -> owed, integer smallest units
+//	<coin>:immature               hash    address -> part of the immature
+//	                                      blocks (replaced by every run)
 //	<coin>:paid                   hash    address -> paid in total, smallest units
-//	<coin>:payments:pending       hash    payment id -> intent recorded before
-//	                                      sendmany, removed once reconciled
-//	<coin>:payments               zset    payment ids, score = time
-//	<coin>:payment:<id>           hash    one payment: txid, amounts, time
-//	payout:lock:<coin>            string  the payout leader's lock
+//	<coin>:payees:held            hash    address -> why its balance is set
+//	                                      aside (an invalid address)
+//	<coin>:payments:pending       hash    payment id -> recipients JSON of a
+//	                                      payment recorded before sendmany,
+//	                                      removed once its outcome is
+//	                                      recorded
+//	<coin>:payments               zset    payment ids, score = creation (ms)
+//	<coin>:payment:<id>           hash    one payment: id state recipients
+//	                                      total created done tip comment txid
+//	                                      fee reason
+//	payout:lock:<coin>            string  the payout leader's token, with a TTL
+//
+// Each money write is one Lua script that first checks the caller still
+// holds payout:lock:<coin>, then checks key types, then writes: a block is
+// credited or orphaned only while it is in <coin>:blocks:pending, and a
+// payment's outcome is recorded only while it is in
+// <coin>:payments:pending, so every such write happens at most once.
 //
 // A block written twice (same height and hash) finds its <coin>:block:<round>
 // hash and changes nothing. Shares credited with HINCRBYFLOAT are difficulty
@@ -96,6 +118,8 @@
 // RecordBlock, Pending and the counters are safe for concurrent use and do
 // not block on Redis. The reads (RoundShares, Stats, WorkerStats, Workers,
 // Blocks, Hashrate) and Ping are safe for concurrent use and go to Redis
-// directly; they see a batch entirely or not at all. Call Close after Run
-// has returned.
+// directly; they see a batch entirely or not at all. The payout's lock,
+// money writes and money reads also go to Redis directly, need no Run and
+// are safe for concurrent use; the writes take the Lock they are fenced
+// by. Call Close after Run has returned (or when done, without Run).
 package ledger
