@@ -1,7 +1,6 @@
 package stratum
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -78,17 +77,25 @@ type encoder interface {
 	encode(dst []byte, m *message) []byte
 }
 
-// codec frames stratum messages on one connection. readRequest is called
-// by one goroutine (the session's reader) and write by one other (its
-// writer); close may be called by anyone, any number of times. Handlers
+// codec frames stratum messages on one connection. readRequest and
+// buffered are called by the session's reader, one goroutine at a time;
+// write and tryWrite by whichever goroutine owns the write side (see
+// session); close may be called by anyone, any number of times. Handlers
 // see only requests and messages, never the connection or the encoding.
 type codec interface {
 	encoder
 	// readRequest reads the next request into req. A *decodeError leaves
 	// the codec usable; any other error ends the connection.
 	readRequest(req *request) error
+	// buffered reports whether a whole line is already read, so that the
+	// next readRequest will not wait for the network.
+	buffered() bool
 	// write sends bytes made by encode, within the write timeout.
 	write(p []byte) error
+	// tryWrite sends what the connection takes without waiting and
+	// returns how much that was; a codec that cannot write without
+	// blocking returns 0 and no error, leaving it all to write.
+	tryWrite(p []byte) (int, error)
 	close() error
 }
 
@@ -99,36 +106,44 @@ type deadlineConn interface {
 	SetWriteDeadline(t time.Time) error
 }
 
+// readBufSize is the read buffer each connection keeps: room for the
+// usual requests (a submit is about 150 bytes). A longer line is read into
+// a larger buffer that is dropped once the line has been handled.
+const readBufSize = 512
+
 // jsonCodec is the line-delimited JSON codec miners speak.
 type jsonCodec struct {
 	jsonEncoder
-	conn         deadlineConn
-	br           *bufio.Reader
+	conn deadlineConn
+	// raw writes to the socket without blocking; nil when the connection
+	// is not a plain socket (TLS, tests).
+	raw          rawWriter
 	maxLine      int
 	readTimeout  time.Duration
 	writeTimeout time.Duration
-	line         []byte // accumulates lines longer than the bufio buffer
-	closeOnce    sync.Once
+	// buf[r:w] holds bytes read but not yet returned; buf is small, or a
+	// larger slice while a long line is read. err is a read error to
+	// report once the buffered lines are used up.
+	buf       []byte
+	r, w      int
+	err       error
+	closeOnce sync.Once
+	small     [readBufSize]byte
 }
 
 func newJSONCodec(c deadlineConn, maxLine int, readTimeout, writeTimeout time.Duration) *jsonCodec {
-	size := min(maxLine+2, 4096)
-	return &jsonCodec{
+	cd := &jsonCodec{
 		conn:         c,
-		br:           bufio.NewReaderSize(c, size),
 		maxLine:      maxLine,
 		readTimeout:  readTimeout,
 		writeTimeout: writeTimeout,
 	}
+	cd.buf = cd.small[:]
+	return cd
 }
 
 func (c *jsonCodec) readRequest(req *request) error {
 	for {
-		if c.readTimeout > 0 {
-			if err := c.conn.SetReadDeadline(time.Now().Add(c.readTimeout)); err != nil {
-				return err
-			}
-		}
 		line, err := c.readLine()
 		if err != nil {
 			return err
@@ -141,20 +156,27 @@ func (c *jsonCodec) readRequest(req *request) error {
 	}
 }
 
+func (c *jsonCodec) buffered() bool {
+	return bytes.IndexByte(c.buf[c.r:c.w], '\n') >= 0
+}
+
 // readLine returns the next line without its terminator. The slice is
 // valid until the next call.
 func (c *jsonCodec) readLine() ([]byte, error) {
-	c.line = c.line[:0]
+	if c.r == c.w {
+		// Nothing pending: start over in the small buffer, letting go of
+		// a large one that the previous line needed.
+		c.r, c.w = 0, 0
+		if cap(c.buf) != readBufSize {
+			c.buf = c.small[:]
+		}
+	}
+	scanned := 0 // buf[r:r+scanned] has no newline
 	for {
-		frag, err := c.br.ReadSlice('\n')
-		switch {
-		case err == nil:
-			line := frag
-			if len(c.line) > 0 {
-				c.line = append(c.line, frag...)
-				line = c.line
-			}
-			line = line[:len(line)-1]
+		if i := bytes.IndexByte(c.buf[c.r+scanned:c.w], '\n'); i >= 0 {
+			end := c.r + scanned + i
+			line := c.buf[c.r:end]
+			c.r = end + 1
 			if n := len(line); n > 0 && line[n-1] == '\r' {
 				line = line[:n-1]
 			}
@@ -162,14 +184,36 @@ func (c *jsonCodec) readLine() ([]byte, error) {
 				return nil, ErrLineTooLong
 			}
 			return line, nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			c.line = append(c.line, frag...)
-			if len(c.line) > c.maxLine+1 {
-				return nil, ErrLineTooLong
-			}
-		default:
-			return nil, err
 		}
+		scanned = c.w - c.r
+		if scanned > c.maxLine+1 { // the line and a '\r'
+			return nil, ErrLineTooLong
+		}
+		if c.err != nil {
+			return nil, c.err
+		}
+		if c.w == len(c.buf) {
+			if c.r > 0 {
+				c.w = copy(c.buf, c.buf[c.r:c.w])
+				c.r = 0
+			} else {
+				// The line and its "\r\n" must fit.
+				nb := make([]byte, max(len(c.buf), min(2*len(c.buf), c.maxLine+2)))
+				if len(nb) == len(c.buf) {
+					return nil, ErrLineTooLong
+				}
+				c.w = copy(nb, c.buf[c.r:c.w])
+				c.buf = nb
+			}
+		}
+		if c.readTimeout > 0 {
+			if err := c.conn.SetReadDeadline(time.Now().Add(c.readTimeout)); err != nil {
+				return nil, err
+			}
+		}
+		n, err := c.conn.Read(c.buf[c.w:])
+		c.w += n
+		c.err = err
 	}
 }
 
@@ -181,6 +225,13 @@ func (c *jsonCodec) write(p []byte) error {
 	}
 	_, err := c.conn.Write(p)
 	return err
+}
+
+func (c *jsonCodec) tryWrite(p []byte) (int, error) {
+	if c.raw.rc == nil {
+		return 0, nil
+	}
+	return c.raw.writeNow(p)
 }
 
 func (c *jsonCodec) close() error {

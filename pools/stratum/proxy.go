@@ -123,14 +123,25 @@ func readProxyV2(br *bufio.Reader) (net.Addr, error) {
 }
 
 // proxiedConn is a connection whose first bytes (the PROXY header) were
-// read through r; it reports the client address the header named.
+// read through a buffer; pending holds what that buffer read beyond the
+// header. It reports the client address the header named.
 type proxiedConn struct {
 	net.Conn
-	r      *bufio.Reader
-	remote net.Addr
+	pending []byte
+	remote  net.Addr
 }
 
-func (c *proxiedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c *proxiedConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		if len(c.pending) == 0 {
+			c.pending = nil
+		}
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
 
 func (c *proxiedConn) RemoteAddr() net.Addr {
 	if c.remote != nil {

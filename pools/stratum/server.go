@@ -2,12 +2,15 @@ package stratum
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,12 +46,16 @@ type Server struct {
 	running atomic.Bool
 	ready   chan struct{}
 	addrs   []net.Addr // written once before ready is closed
+	nextID  atomic.Uint64
+	// wg counts every goroutine Run owns, those of the sessions included.
+	wg sync.WaitGroup
 
 	mu sync.Mutex // guards the fields below
 	// sessions holds every live session.
 	sessions map[*session]struct{}
-	// nextID numbers sessions.
-	nextID uint64
+	// stopping is set when Run is closing the sessions; no new one is
+	// added after.
+	stopping bool
 }
 
 // port is one configured port with its listening port number.
@@ -175,23 +182,29 @@ func (s *Server) Run(ctx context.Context) error {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
 	for i, ln := range lns {
-		wg.Go(func() { s.acceptLoop(runCtx, ln, s.ports[i], &wg) })
+		s.wg.Go(func() { s.acceptLoop(runCtx, ln, s.ports[i]) })
 	}
-	wg.Go(func() { s.broadcastLoop(runCtx) })
+	s.wg.Go(func() { s.broadcastLoop(runCtx) })
 	if s.bans != nil {
-		wg.Go(func() { s.purgeLoop(runCtx) })
+		s.wg.Go(func() { s.purgeLoop(runCtx) })
 	}
 	<-ctx.Done()
 	closeAll()
 	cancel()
-	wg.Wait()
+	s.mu.Lock()
+	s.stopping = true
+	list := s.snapshotLocked(nil)
+	s.mu.Unlock()
+	for _, ss := range list {
+		ss.stop("server stopping")
+	}
+	s.wg.Wait()
 	s.log.Info("stopped")
 	return nil
 }
 
-func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, p *port, wg *sync.WaitGroup) {
+func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, p *port) {
 	var delay time.Duration
 	for {
 		c, err := ln.Accept()
@@ -214,7 +227,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, p *port, wg *s
 			c.Close()
 			continue
 		}
-		wg.Go(func() { s.serveConn(ctx, c, p) })
+		s.wg.Go(func() { s.serveConn(ctx, c, p) })
 	}
 }
 
@@ -235,7 +248,9 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, p *port) {
 		if addr != nil {
 			remote = addr
 		}
-		conn = &proxiedConn{Conn: c, r: br, remote: addr}
+		// Keep what was read past the header, not the buffer.
+		pending, _ := br.Peek(br.Buffered())
+		conn = &proxiedConn{Conn: c, pending: bytes.Clone(pending), remote: addr}
 		if s.bans.isBanned(ipOf(remote)) {
 			s.log.Debug("refused banned address", "remote", remote.String())
 			c.Close()
@@ -251,31 +266,61 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, p *port) {
 		conn.Close()
 		return
 	}
-	defer s.en.Release(en1)
 	cd := newJSONCodec(conn, s.cfg.MaxLineBytes, s.cfg.ConnectionTimeout, s.cfg.WriteTimeout)
-	s.serve(ctx, cd, remote, p, en1)
+	if p.cfg.TLS == nil {
+		cd.raw = newRawWriter(c)
+	}
+	ss := newSession(ctx, s, s.nextID.Add(1), cd, remote, p, en1)
+	ss.releaseEn1 = true
+	if !s.register(ss) {
+		cd.close()
+		s.en.Release(en1)
+		return
+	}
+	ss.start()
 }
 
-// serve runs a session over an established codec; tests call it directly
-// with net.Pipe connections.
+// serve runs a session over an established codec and returns when it has
+// ended; tests call it directly with net.Pipe connections. Cancelling ctx
+// closes the session.
 func (s *Server) serve(ctx context.Context, cd codec, remote net.Addr, p *port, en1 [4]byte) {
+	ss := newSession(ctx, s, s.nextID.Add(1), cd, remote, p, en1)
+	ss.done = make(chan struct{})
+	if !s.register(ss) {
+		cd.close()
+		return
+	}
+	stop := context.AfterFunc(ctx, func() { ss.stop("context done") })
+	defer stop()
+	ss.start()
+	<-ss.done
+}
+
+// register adds a session, unless Run is closing them all.
+func (s *Server) register(ss *session) bool {
 	s.mu.Lock()
-	s.nextID++
-	ss := newSession(ctx, s, s.nextID, cd, remote, p, en1)
+	defer s.mu.Unlock()
+	if s.stopping {
+		return false
+	}
 	s.sessions[ss] = struct{}{}
+	return true
+}
+
+func (s *Server) unregister(ss *session) {
+	s.mu.Lock()
+	delete(s.sessions, ss)
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.sessions, ss)
-		s.mu.Unlock()
-	}()
-	ss.run()
 }
 
 // snapshot returns the live sessions.
 func (s *Server) snapshot(dst []*session) []*session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.snapshotLocked(dst)
+}
+
+func (s *Server) snapshotLocked(dst []*session) []*session {
 	for ss := range s.sessions {
 		dst = append(dst, ss)
 	}
@@ -313,9 +358,7 @@ func (s *Server) broadcastLoop(ctx context.Context) {
 			clean := j.CleanJobs || forceClean
 			wj := s.wireJobFor(j, ref)
 			list = s.snapshot(list[:0])
-			for _, ss := range list {
-				ss.enqueueJob(wj, clean)
-			}
+			s.broadcast(list, wj, clean)
 			clear(list)
 			s.log.Debug("job broadcast", "job", j.ID, "clean", clean, "sessions", len(list))
 			last, forceClean = j, false
@@ -335,6 +378,34 @@ func (s *Server) broadcastLoop(ctx context.Context) {
 		case <-s.srcChanged:
 		}
 	}
+}
+
+// broadcastChunk is the fewest sessions worth a goroutine of their own
+// in a broadcast.
+const broadcastChunk = 256
+
+// broadcast hands a job to every session in list. The sessions write it
+// themselves without blocking where their connections take it at once,
+// which spares waking a goroutine per miner; the list is split between up
+// to GOMAXPROCS goroutines so that every core writes.
+func (s *Server) broadcast(list []*session, wj *wireJob, clean bool) {
+	parts := min(runtime.GOMAXPROCS(0), (len(list)+broadcastChunk-1)/broadcastChunk)
+	if parts <= 1 {
+		for _, ss := range list {
+			ss.enqueueJob(wj, clean)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	size := (len(list) + parts - 1) / parts
+	for part := range slices.Chunk(list, size) {
+		wg.Go(func() {
+			for _, ss := range part {
+				ss.enqueueJob(wj, clean)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (s *Server) purgeLoop(ctx context.Context) {

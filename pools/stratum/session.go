@@ -30,33 +30,43 @@ var (
 	errTooManyLogins = Errorf(CodeUnauthorized, "Too many workers on one connection")
 )
 
-// session is one miner connection. Its reader goroutine (the one that
-// calls run) decodes requests and handles them, share validation included;
-// its writer goroutine drains the outbound queue. The broadcaster only
-// touches the queue, under mu, and never waits.
+// session is one miner connection.
+//
+// Reading: one goroutine at a time reads and handles the miner's requests,
+// share validation included. After handling a request it hands reading on
+// to a fresh goroutine (unless another line is already buffered) and
+// ends, so the goroutine that waits on an idle connection never carries
+// the stack that handling grew. The fields owned by the reader pass from
+// one to the next with the go statement.
+//
+// Writing: whoever queues a line (the reader replying, the broadcaster)
+// takes the write side when nobody holds it and writes without blocking;
+// what the socket does not take at once goes to a writer goroutine, which
+// exists only until the queue is empty and writes with a deadline. So at
+// most one goroutine writes at a time, and the broadcaster never waits.
 type session struct {
 	srv    *Server
-	id     uint64
+	ctx    context.Context // the server's: parent of Authorize and Submit contexts
 	codec  codec
 	remote net.Addr
 	ip     string
 	port   *port
+	id     uint64
 	en1    [4]byte
-	en1Hex string
-	subID  string
-	since  time.Time
-	log    *slog.Logger
-	ctx    context.Context
-	cancel context.CancelFunc
-	wake   chan struct{} // capacity 1: the queue has something
+	// releaseEn1 makes the session hand en1 back to the allocator when it
+	// ends.
+	releaseEn1 bool
+	since      time.Time
+	// done, when not nil, is closed once the session has ended.
+	done chan struct{}
 
-	// Owned by the reader goroutine.
+	// Owned by the reader.
 	subscribed bool
-	workers    map[string]*Worker
 	rolling    bool
 	mask       uint32
-	vd         *varDiff
 	malformed  int
+	workers    []*Worker
+	vd         *varDiff
 
 	mu sync.Mutex // guards the fields below
 	// closed is set once the session is stopping; nothing is queued after.
@@ -64,6 +74,13 @@ type session struct {
 	// ready is set once the session is subscribed and has a worker; only
 	// then does it get jobs.
 	ready bool
+	// started is set when the session is served; until then lines only
+	// queue up.
+	started bool
+	// writing is set while a goroutine holds the write side: it alone
+	// drains the queue and writes, and clears the flag when the queue is
+	// empty.
+	writing bool
 	// queue holds the outbound lines in order; at most one entry is a
 	// job, at index jobSlot (-1 when none), and a newer job replaces it.
 	queue   []outEntry
@@ -78,12 +95,12 @@ type session struct {
 	jobsLen  int
 	aliasSeq uint64
 	// For SessionInfo.
-	worker    string
-	nWorkers  int
-	agent     string
-	accepted  uint64
-	rejected  uint64
-	lastShare time.Time
+	firstWorker string
+	nWorkers    int
+	agent       string
+	accepted    uint64
+	rejected    uint64
+	lastShare   time.Time
 }
 
 // outEntry is one queued line: encoded bytes, or a job to notify.
@@ -102,50 +119,48 @@ type sentJob struct {
 	diff   float64
 }
 
-func newSession(parent context.Context, srv *Server, id uint64, cd codec, remote net.Addr, p *port, en1 [4]byte) *session {
-	ctx, cancel := context.WithCancel(parent)
-	en1Hex := hex.EncodeToString(en1[:])
-	ss := &session{
+// newSession prepares a session; ctx is the parent of the contexts of the
+// source calls it makes.
+func newSession(ctx context.Context, srv *Server, id uint64, cd codec, remote net.Addr, p *port, en1 [4]byte) *session {
+	return &session{
 		srv:        srv,
+		ctx:        ctx,
 		id:         id,
 		codec:      cd,
 		remote:     remote,
 		ip:         ipOf(remote),
 		port:       p,
 		en1:        en1,
-		en1Hex:     en1Hex,
-		subID:      strconv.FormatUint(id, 16),
 		since:      srv.cfg.Now(),
-		log:        srv.log.With("remote", remote.String(), "en1", en1Hex),
-		ctx:        ctx,
-		cancel:     cancel,
-		wake:       make(chan struct{}, 1),
-		workers:    make(map[string]*Worker),
 		jobSlot:    -1,
 		targetDiff: p.cfg.Diff,
 	}
-	if p.cfg.VarDiff != nil {
-		ss.vd = newVarDiff(*p.cfg.VarDiff)
-	}
-	return ss
 }
 
-// run serves the connection until it ends or the server stops, and
-// returns once both goroutines have ended and the connection is closed.
-func (ss *session) run() {
-	closed := make(chan struct{})
-	context.AfterFunc(ss.ctx, func() {
-		ss.codec.close()
-		close(closed)
-	})
-	ss.log.Debug("connected", "port", ss.port.number)
-	var wg sync.WaitGroup
-	wg.Go(ss.writeLoop)
+// en1Hex is the extranonce1 as miners see it.
+func (ss *session) en1Hex() string { return hex.EncodeToString(ss.en1[:]) }
+
+// logger returns the server's logger with the session's attributes. It is
+// made when needed: a logger kept per session would cost memory on every
+// idle connection.
+func (ss *session) logger() *slog.Logger {
+	return ss.srv.log.With("remote", ss.remote.String(), "en1", ss.en1Hex())
+}
+
+func (ss *session) debug(msg string, args ...any) {
+	if ss.srv.log.Enabled(context.Background(), slog.LevelDebug) {
+		ss.logger().Debug(msg, args...)
+	}
+}
+
+// start marks the session as served and begins reading in the calling
+// goroutine; the session may go on in other goroutines after it returns.
+func (ss *session) start() {
+	ss.debug("connected", "port", ss.port.number)
+	ss.mu.Lock()
+	ss.started = true
+	ss.unlockAndFlush()
 	ss.readLoop()
-	ss.stop("")
-	wg.Wait()
-	<-closed
-	ss.log.Debug("disconnected")
 }
 
 // stop makes the session close; it never blocks.
@@ -154,45 +169,84 @@ func (ss *session) stop(reason string) {
 	already := ss.closed
 	ss.closed = true
 	ss.mu.Unlock()
-	if !already && reason != "" {
-		ss.log.Debug("closing", "reason", reason)
+	if already {
+		return
 	}
-	ss.cancel()
+	if reason != "" {
+		ss.debug("closing", "reason", reason)
+	}
+	// Closing a TLS connection may write; the caller must not wait.
+	ss.srv.wg.Go(func() { ss.codec.close() })
 }
 
+func (ss *session) isClosed() bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.closed
+}
+
+// readLoop reads and handles requests until the connection ends, or
+// until it has handled one and no further line is buffered: reading then
+// goes on in a new goroutine with a small stack.
 func (ss *session) readLoop() {
-	var req request
-	for ss.ctx.Err() == nil {
-		err := ss.codec.readRequest(&req)
+	for {
+		req := requestPool.Get().(*request)
+		err := ss.codec.readRequest(req)
+		goOn := true
 		if err == nil {
-			ss.handle(&req)
-			continue
+			ss.handle(req)
+		} else {
+			goOn = ss.readFailed(err)
 		}
-		var de *decodeError
-		switch {
-		case errors.As(err, &de):
-			if !ss.malformedLine(de) {
-				return
-			}
-		case errors.Is(err, ErrLineTooLong):
-			ss.log.Info("closing: line too long", "max", ss.srv.cfg.MaxLineBytes)
-			if ss.srv.bans.record(ss.ip, false) {
-				ss.banned()
-			}
-			return
-		default:
-			if ss.ctx.Err() == nil && !errors.Is(err, io.EOF) {
-				ss.log.Debug("read failed", "err", err)
-			}
+		requestPool.Put(req)
+		if !goOn || ss.isClosed() {
+			ss.end()
 			return
 		}
+		if !ss.codec.buffered() {
+			ss.srv.wg.Go(ss.readLoop)
+			return
+		}
+	}
+}
+
+// readFailed handles a read error and reports whether the session goes on.
+func (ss *session) readFailed(err error) bool {
+	var de *decodeError
+	switch {
+	case errors.As(err, &de):
+		return ss.malformedLine(de)
+	case errors.Is(err, ErrLineTooLong):
+		ss.logger().Info("closing: line too long", "max", ss.srv.cfg.MaxLineBytes)
+		if ss.srv.bans.record(ss.ip, false) {
+			ss.banned()
+		}
+		return false
+	default:
+		if !ss.isClosed() && !errors.Is(err, io.EOF) {
+			ss.debug("read failed", "err", err)
+		}
+		return false
+	}
+}
+
+// end runs once, in the last reader, when the session is over.
+func (ss *session) end() {
+	ss.stop("")
+	ss.srv.unregister(ss)
+	if ss.releaseEn1 {
+		ss.srv.en.Release(ss.en1)
+	}
+	ss.debug("disconnected")
+	if ss.done != nil {
+		close(ss.done)
 	}
 }
 
 // malformedLine handles a line that is not a request and reports whether
 // the session goes on.
 func (ss *session) malformedLine(de *decodeError) bool {
-	ss.log.Debug("malformed request", "reason", de.reason)
+	ss.debug("malformed request", "reason", de.reason)
 	if ss.srv.bans.record(ss.ip, false) {
 		ss.banned()
 		return false
@@ -242,7 +296,7 @@ func (ss *session) handleSubscribe(req *request) {
 	ss.mu.Lock()
 	ss.agent = agent
 	ss.mu.Unlock()
-	ss.reply(req.ID, subscribeResult{SubscriptionID: ss.subID, Extranonce1: ss.en1Hex, Extranonce2Size: Extranonce2Size}, nil)
+	ss.reply(req.ID, subscribeResult{SubscriptionID: strconv.FormatUint(ss.id, 16), Extranonce1: ss.en1Hex(), Extranonce2Size: Extranonce2Size}, nil)
 	ss.maybeStart()
 }
 
@@ -252,7 +306,7 @@ func (ss *session) handleAuthorize(req *request) {
 		ss.reply(req.ID, nil, perr)
 		return
 	}
-	if _, ok := ss.workers[user]; ok {
+	if ss.worker(user) != nil {
 		ss.reply(req.ID, true, nil)
 		return
 	}
@@ -268,7 +322,7 @@ func (ss *session) handleAuthorize(req *request) {
 		err = nil // a typed nil *Error from the source means yes
 	}
 	if err != nil {
-		ss.log.Info("authorize refused", "user", user, "err", err)
+		ss.logger().Info("authorize refused", "user", user, "err", err)
 		var se *Error
 		if !errors.As(err, &se) {
 			se = ErrUnauthorized
@@ -276,19 +330,29 @@ func (ss *session) handleAuthorize(req *request) {
 		ss.reply(req.ID, nil, se)
 		return
 	}
-	ss.workers[user] = w
+	ss.workers = append(ss.workers, w)
 	if d, ok := passwordDifficulty(password); ok {
 		ss.suggest(d)
 	}
 	ss.mu.Lock()
-	if ss.worker == "" {
-		ss.worker = user
+	if ss.firstWorker == "" {
+		ss.firstWorker = user
 	}
 	ss.nWorkers = len(ss.workers)
 	ss.mu.Unlock()
-	ss.log.Debug("authorized", "user", user)
+	ss.debug("authorized", "user", user)
 	ss.reply(req.ID, true, nil)
 	ss.maybeStart()
+}
+
+// worker returns the worker authorized under user, or nil.
+func (ss *session) worker(user string) *Worker {
+	for _, w := range ss.workers {
+		if w.Name == user {
+			return w
+		}
+	}
+	return nil
 }
 
 // maybeStart sends the first job once the session is both subscribed and
@@ -389,7 +453,7 @@ func (ss *session) handleSubmit(req *request) {
 		ss.rejectShare(req.ID, perr, true)
 		return
 	}
-	w := ss.workers[sp.User]
+	w := ss.worker(sp.User)
 	if w == nil {
 		ss.rejectShare(req.ID, ErrUnauthorized, true)
 		return
@@ -421,12 +485,12 @@ func (ss *session) handleSubmit(req *request) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ss.ctx), ss.srv.cfg.SubmitTimeout)
 	res := sent.ref.src.Submit(ctx, share)
 	cancel()
-	if ss.log.Enabled(ss.ctx, slog.LevelDebug) {
+	if ss.srv.log.Enabled(ss.ctx, slog.LevelDebug) {
 		code, msg := 0, ""
 		if res.Err != nil {
 			code, msg = res.Err.Code, res.Err.Message
 		}
-		ss.log.Debug("share", "worker", w.Name, "job", sent.job.ID, "wire_job", sp.JobID, "diff", sent.diff,
+		ss.debug("share", "worker", w.Name, "job", sent.job.ID, "wire_job", sp.JobID, "diff", sent.diff,
 			"actual", res.ActualDifficulty, "accepted", res.Err == nil, "code", code, "reason", msg, "block", res.Block)
 	}
 	if res.Err != nil {
@@ -445,7 +509,10 @@ func (ss *session) handleSubmit(req *request) {
 		ss.banned()
 		return
 	}
-	if ss.vd != nil {
+	if vc := ss.port.cfg.VarDiff; vc != nil {
+		if ss.vd == nil {
+			ss.vd = newVarDiff(*vc)
+		}
 		if d, ok := ss.vd.sample(now, cur); ok {
 			ss.retarget(d)
 		}
@@ -456,19 +523,19 @@ func (ss *session) handleSubmit(req *request) {
 // waiting in the queue (it will carry d), the newest job is sent again at
 // d with clean_jobs false, under a new wire id (see doc.go).
 func (ss *session) retarget(d float64) {
-	ss.log.Debug("vardiff retarget", "diff", d)
+	ss.debug("vardiff retarget", "diff", d)
 	ss.mu.Lock()
 	ss.targetDiff = d
 	ok := true
 	if newest := ss.newestJobLocked(); ss.jobSlot < 0 && newest != nil {
 		ok = ss.enqueueJobLocked(&wireJob{job: newest.job, ref: newest.ref}, false)
 	}
-	ss.mu.Unlock()
 	if !ok {
+		ss.mu.Unlock()
 		ss.stop("send queue full")
 		return
 	}
-	ss.signal()
+	ss.unlockAndFlush()
 }
 
 func (ss *session) rejectShare(id rawID, err *Error, countInvalid bool) {
@@ -482,17 +549,17 @@ func (ss *session) rejectShare(id rawID, err *Error, countInvalid bool) {
 }
 
 func (ss *session) banned() {
-	ss.log.Warn("banned", "ip", ss.ip, "for", ss.srv.cfg.Banning.Time)
+	ss.logger().Warn("banned", "ip", ss.ip, "for", ss.srv.cfg.Banning.Time)
 	ss.stop("banned")
 }
 
-// reply queues a response.
+// reply sends a response.
 func (ss *session) reply(id rawID, result any, err *Error) {
 	ss.send(ss.codec.encode(nil, &message{ID: id, Result: result, Err: err}))
 }
 
-// send queues an encoded line; a session whose queue is full is not
-// reading and is closed.
+// send queues an encoded line and writes what it can; a session whose
+// queue is full is not reading and is closed.
 func (ss *session) send(data []byte) {
 	ss.mu.Lock()
 	if ss.closed {
@@ -501,28 +568,27 @@ func (ss *session) send(data []byte) {
 	}
 	if len(ss.queue) >= ss.srv.cfg.SendQueue {
 		ss.mu.Unlock()
-		ss.log.Info("closing: send queue full")
+		ss.logger().Info("closing: send queue full")
 		ss.stop("send queue full")
 		return
 	}
 	ss.queue = append(ss.queue, outEntry{data: data})
-	ss.mu.Unlock()
-	ss.signal()
+	ss.unlockAndFlush()
 }
 
-// enqueueJob queues a job notify for a ready session without ever
-// blocking: a job still waiting in the queue is replaced (keeping its
-// clean flag), and a session whose queue is full of other lines is closed.
+// enqueueJob queues a job notify for a ready session and writes what it
+// can without ever blocking: a job still waiting in the queue is replaced
+// (keeping its clean flag), and a session whose queue is full of other
+// lines is closed.
 func (ss *session) enqueueJob(wj *wireJob, clean bool) {
 	ss.mu.Lock()
-	ok := ss.enqueueJobLocked(wj, clean)
-	ss.mu.Unlock()
-	if !ok {
-		ss.log.Info("closing: send queue full")
+	if !ss.enqueueJobLocked(wj, clean) {
+		ss.mu.Unlock()
+		ss.logger().Info("closing: send queue full")
 		ss.stop("send queue full")
 		return
 	}
-	ss.signal()
+	ss.unlockAndFlush()
 }
 
 // enqueueJobLocked reports false when the session should be closed.
@@ -543,42 +609,97 @@ func (ss *session) enqueueJobLocked(wj *wireJob, clean bool) bool {
 	return true
 }
 
-func (ss *session) signal() {
-	select {
-	case ss.wake <- struct{}{}:
-	default:
+// unlockAndFlush is called with mu held and releases it. When the write
+// side is free it takes it and writes the queue without blocking (see
+// flush); otherwise whoever holds it will write what was queued.
+func (ss *session) unlockAndFlush() {
+	if ss.writing || !ss.started || ss.closed || len(ss.queue) == 0 {
+		ss.mu.Unlock()
+		return
+	}
+	ss.writing = true
+	buf := getWriteBuf()
+	*buf = ss.drainLocked(*buf)
+	ss.mu.Unlock()
+	ss.flush(buf)
+}
+
+// flush writes buf, drained by the holder of the write side, and then
+// whatever was queued meanwhile, as far as the socket takes it at once.
+// When it does not take everything, the rest and the write side go to a
+// writer goroutine; otherwise the write side is given up once the queue
+// is empty.
+func (ss *session) flush(buf *[]byte) {
+	for {
+		if len(*buf) > 0 {
+			n, err := ss.codec.tryWrite(*buf)
+			if err != nil {
+				ss.writeFailed(buf, err)
+				return
+			}
+			if n < len(*buf) {
+				ss.srv.wg.Go(func() { ss.writeLoop(buf, n) })
+				return
+			}
+		}
+		if !ss.next(buf) {
+			return
+		}
 	}
 }
 
-func (ss *session) writeLoop() {
-	var buf []byte
+// writeLoop holds the write side until the queue is empty: it writes
+// buf[off:] and then what was queued meanwhile, each write bounded by the
+// write timeout.
+func (ss *session) writeLoop(buf *[]byte, off int) {
 	for {
-		select {
-		case <-ss.ctx.Done():
-			return
-		case <-ss.wake:
-		}
-		buf = ss.drain(buf[:0])
-		if len(buf) == 0 {
-			continue
-		}
-		if err := ss.codec.write(buf); err != nil {
-			if ss.ctx.Err() == nil {
-				ss.log.Info("closing: write failed", "err", err)
-			}
-			ss.stop("write failed")
+		if err := ss.codec.write((*buf)[off:]); err != nil {
+			ss.writeFailed(buf, err)
 			return
 		}
-		if cap(buf) > 64<<10 {
-			buf = nil
+		off = 0
+		if !ss.next(buf) {
+			return
 		}
 	}
+}
+
+// next refills buf from the queue for the holder of the write side and
+// reports true, or gives the write side and buf up when there is nothing
+// left to write.
+func (ss *session) next(buf *[]byte) bool {
+	ss.mu.Lock()
+	if ss.closed || len(ss.queue) == 0 {
+		ss.writing = false
+		ss.mu.Unlock()
+		putWriteBuf(buf)
+		return false
+	}
+	*buf = ss.drainLocked((*buf)[:0])
+	ss.mu.Unlock()
+	return true
+}
+
+func (ss *session) writeFailed(buf *[]byte, err error) {
+	ss.mu.Lock()
+	ss.writing = false
+	closed := ss.closed
+	ss.mu.Unlock()
+	putWriteBuf(buf)
+	if !closed {
+		ss.logger().Info("closing: write failed", "err", err)
+	}
+	ss.stop("write failed")
 }
 
 // drain empties the queue into buf.
 func (ss *session) drain(buf []byte) []byte {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	return ss.drainLocked(buf)
+}
+
+func (ss *session) drainLocked(buf []byte) []byte {
 	for _, e := range ss.queue {
 		if e.job != nil {
 			buf = ss.appendJobLocked(buf, e.job, e.clean)
@@ -591,6 +712,23 @@ func (ss *session) drain(buf []byte) []byte {
 	ss.jobSlot = -1
 	return buf
 }
+
+// writeBufs holds the buffers that the holders of write sides fill: a
+// session keeps none while it has nothing to write.
+var writeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+func getWriteBuf() *[]byte { return writeBufs.Get().(*[]byte) }
+
+func putWriteBuf(b *[]byte) {
+	if cap(*b) > 64<<10 {
+		return
+	}
+	*b = (*b)[:0]
+	writeBufs.Put(b)
+}
+
+// requestPool holds decoding scratch for the readers.
+var requestPool = sync.Pool{New: func() any { return new(request) }}
 
 // appendJobLocked writes a job notify at the session's target difficulty,
 // preceded by set_difficulty when that changed, and records under which
@@ -667,11 +805,11 @@ func (ss *session) info() SessionInfo {
 		ID:          ss.id,
 		RemoteAddr:  ss.remote.String(),
 		LocalPort:   ss.port.number,
-		Worker:      ss.worker,
+		Worker:      ss.firstWorker,
 		Workers:     ss.nWorkers,
 		Agent:       ss.agent,
 		Difficulty:  ss.sentDiff,
-		Extranonce1: ss.en1Hex,
+		Extranonce1: ss.en1Hex(),
 		ConnectedAt: ss.since,
 		LastShareAt: ss.lastShare,
 		Accepted:    ss.accepted,
