@@ -12,6 +12,8 @@
 //	                                     tell a running pool about a new block
 //	multipool payout --once [--dry-run] -config DIR
 //	                                     one payout run per paying pool
+//	multipool switch -config DIR NAME COIN|auto
+//	                                     hold a switching group on a coin
 package main
 
 import (
@@ -63,6 +65,8 @@ commands:
   blocknotify                for a daemon's -blocknotify: -listener HOST:PORT -password P -coin COIN HASH
   payout --once [--dry-run] -config DIR
                              one payout run for every pool with paymentProcessing enabled
+  switch -config DIR NAME COIN|auto
+                             hold switching group NAME on COIN, or let it switch automatically
   version                    print the version
 `
 
@@ -90,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return blocknotifyCmd(ctx, rest, stdout, stderr)
 	case "payout":
 		return payoutCmd(ctx, rest, stdout, stderr)
+	case "switch":
+		return switchCmd(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "multipool", version)
 		return nil

@@ -135,9 +135,12 @@ type app struct {
 	// payouts are the payout processors of the pools whose
 	// paymentProcessing is enabled.
 	payouts []*payout.Processor
+	// switching holds the auto-switch ports and the profit module.
+	switching *switching
 }
 
-// coinPool is one coin: its daemons, pool, stratum server and p2p peer.
+// coinPool is one coin: its daemons, pool, stratum server (nil when the
+// coin has switching ports only) and p2p peer.
 type coinPool struct {
 	pool   *pools.Pool
 	server *stratum.Server
@@ -168,6 +171,9 @@ func newApp(cfg *config.Config, log *slog.Logger) (*app, error) {
 			}
 			a.payouts = append(a.payouts, p)
 		}
+	}
+	if a.switching, err = newSwitching(cfg, a.coins, a.ledger, en, log); err != nil {
+		return nil, err
 	}
 	if bn := cfg.Main.BlockNotifyListener; bn.Enabled {
 		a.notify = &notifyListener{
@@ -215,17 +221,19 @@ func newCoinPool(cfg *config.Config, pc *config.PoolConfig, rec pools.Recorder, 
 			}
 		}
 	}
-	server, err := stratum.NewServer(stratum.Config{
-		Name: pc.Coin.Key, Ports: ports, ConnectionTimeout: pc.ConnectionTimeout,
-		Banning: stratum.BanConfig{
-			Enabled: pc.Banning.Enabled, Time: pc.Banning.Time, InvalidPercent: pc.Banning.InvalidPercent,
-			CheckThreshold: pc.Banning.CheckThreshold, PurgeInterval: pc.Banning.PurgeInterval,
-		},
-	}, pool, en, log)
-	if err != nil {
-		return nil, err
+	cp := &coinPool{pool: pool}
+	if len(ports) > 0 { // a pool may be reachable through switching ports only
+		cp.server, err = stratum.NewServer(stratum.Config{
+			Name: pc.Coin.Key, Ports: ports, ConnectionTimeout: pc.ConnectionTimeout,
+			Banning: stratum.BanConfig{
+				Enabled: pc.Banning.Enabled, Time: pc.Banning.Time, InvalidPercent: pc.Banning.InvalidPercent,
+				CheckThreshold: pc.Banning.CheckThreshold, PurgeInterval: pc.Banning.PurgeInterval,
+			},
+		}, pool, en, log)
+		if err != nil {
+			return nil, err
+		}
 	}
-	cp := &coinPool{pool: pool, server: server}
 	if pc.P2P.Enabled {
 		magic, err := p2p.ParseMagic(pc.P2P.Magic)
 		if err != nil {
@@ -325,7 +333,9 @@ func (a *app) Run(ctx context.Context) error {
 	for _, cp := range a.coins {
 		name := cp.pool.Coin().Key
 		start(name+" pool", cp.pool.Run)
-		start(name+" stratum", cp.server.Run)
+		if cp.server != nil {
+			start(name+" stratum", cp.server.Run)
+		}
 		if cp.peer != nil {
 			start(name+" p2p", cp.peer.Run)
 		}
@@ -333,6 +343,7 @@ func (a *app) Run(ctx context.Context) error {
 	if a.notify != nil {
 		start("blocknotify listener", a.notify.Run)
 	}
+	a.switching.start(start)
 	// Payouts stop with the pools; a payment under way finishes first, and
 	// Redis closes only after every payout has returned.
 	for _, p := range a.payouts {
@@ -340,6 +351,9 @@ func (a *app) Run(ctx context.Context) error {
 	}
 	go func() {
 		for _, cp := range a.coins {
+			if cp.server == nil {
+				continue
+			}
 			select {
 			case <-cp.server.Ready():
 				for _, addr := range cp.server.Addrs() {

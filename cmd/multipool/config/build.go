@@ -170,6 +170,9 @@ func (c *checker) buildMain(f *mainFile, l fileLoc, ports *portTable) MainConfig
 			continue
 		}
 		sc := SwitchConfig{Name: name}
+		if !switchName.MatchString(name) {
+			c.errf(l.sub("switching"), name, "the name %q must be 1-32 of A-Z a-z 0-9 . _ - (it names Redis keys and the switch command's argument)", name)
+		}
 		if s.Algorithm == nil {
 			c.errf(sl, "algorithm", "missing")
 		} else if a, err := pow.Lookup(*s.Algorithm); err != nil {
@@ -189,23 +192,7 @@ func (c *checker) buildMain(f *mainFile, l fileLoc, ports *portTable) MainConfig
 		m.Switching = append(m.Switching, sc)
 	}
 
-	m.ProfitSwitch = ProfitSwitch{UpdateInterval: DefaultProfitUpdateInterval, Depth: DefaultProfitDepth}
-	if ps := f.ProfitSwitch; ps != nil {
-		pl := l.sub("profitSwitch")
-		m.ProfitSwitch.Enabled = section(true, ps.Enabled)
-		m.ProfitSwitch.UpdateInterval = c.duration(pl, "updateInterval", ps.UpdateInterval, DefaultProfitUpdateInterval, time.Second, 1)
-		if ps.Depth != nil {
-			if !(*ps.Depth > 0 && *ps.Depth <= 1) {
-				c.errf(pl, "depth", "%v is not in (0, 1]", *ps.Depth)
-			} else {
-				m.ProfitSwitch.Depth = *ps.Depth
-			}
-		}
-		m.ProfitSwitch.UsePoloniex = boolOr(ps.UsePoloniex, false)
-		m.ProfitSwitch.UseCryptsy = boolOr(ps.UseCryptsy, false)
-		m.ProfitSwitch.UseMintpal = boolOr(ps.UseMintpal, false)
-		m.ProfitSwitch.UseBittrex = boolOr(ps.UseBittrex, false)
-	}
+	m.ProfitSwitch = c.buildProfitSwitch(f.ProfitSwitch, l)
 	return m
 }
 

@@ -169,14 +169,70 @@ type SwitchConfig struct {
 	Ports     []PortConfig
 }
 
-// ProfitSwitch is "profitSwitch".
+// ProfitSwitch is "profitSwitch": the profitability module and the
+// hysteresis of every switching group.
 type ProfitSwitch struct {
 	Enabled        bool
 	UpdateInterval time.Duration
-	// Depth is NOMP's order-book depth factor, 0 < Depth <= 1.
+	// QuoteCurrency prices coins and revenue ("BTC").
+	QuoteCurrency string
+	// MinImprovementPercent is how much more a coin must earn than the
+	// current one, for MinHold, before a switching group moves to it.
+	MinImprovementPercent float64
+	MinHold               time.Duration
+	// MaxDataAge drops figures older than this; SourceTimeout bounds each
+	// source's fetch in a round (0: the module's default).
+	MaxDataAge    time.Duration
+	SourceTimeout time.Duration
+	// Sources are the enabled price and profitability sources, in the
+	// order they are preferred (each coin's own daemon always comes
+	// first). Without a "sources" section: CoinGecko's public API.
+	Sources []ProfitSource
+	// Depth is NOMP's order-book depth factor, 0 < Depth <= 1; it and
+	// the Use* flags are accepted and ignored.
 	Depth                                           float64
 	UsePoloniex, UseCryptsy, UseMintpal, UseBittrex bool
 }
+
+// Profit source names, in their order of preference.
+const (
+	SourceCoinGecko  = "coingecko"
+	SourceKraken     = "kraken"
+	SourceBinance    = "binance"
+	SourceCoinWarz   = "coinwarz"
+	SourceWhatToMine = "whattomine"
+	SourceCoinChoose = "coinchoose"
+)
+
+// ProfitSource is one entry of "profitSwitch.sources".
+type ProfitSource struct {
+	// Name is one of the Source* constants.
+	Name string
+	// URL overrides the API's base URL ("" = the public one).
+	URL string
+	// APIKey is CoinGecko's (optional) or CoinWarz's (required) key.
+	APIKey string
+	// Pro selects CoinGecko's Pro key header.
+	Pro bool
+	// Timeout bounds one request (0 = the source's default).
+	Timeout time.Duration
+	// MinInterval is the least time between CoinWarz calls (at least and
+	// by default one hour).
+	MinInterval time.Duration
+	// List is WhatToMine's coin list path ("/coins.json", "/asic.json").
+	List string
+	// IDs maps a coin (key, family or symbol) to the source's name for it.
+	IDs map[string]string
+}
+
+// Defaults of "profitSwitch".
+const (
+	DefaultQuoteCurrency         = "BTC"
+	DefaultMinImprovementPercent = 5
+	DefaultMinHold               = 300 * time.Second
+	DefaultMaxDataAge            = 6 * time.Hour
+	DefaultCoinWarzMinInterval   = time.Hour
+)
 
 // PoolConfig is one enabled pool_configs/*.json with defaults applied.
 type PoolConfig struct {

@@ -99,13 +99,43 @@ type switchFile struct {
 }
 
 type profitSwitchFile struct {
-	Enabled        *bool    `json:"enabled"`
-	UpdateInterval *float64 `json:"updateInterval"`
-	Depth          *float64 `json:"depth"`
-	UsePoloniex    *bool    `json:"usePoloniex"`
-	UseCryptsy     *bool    `json:"useCryptsy"`
-	UseMintpal     *bool    `json:"useMintpal"`
-	UseBittrex     *bool    `json:"useBittrex"`
+	Enabled               *bool              `json:"enabled"`
+	UpdateInterval        *float64           `json:"updateInterval"`
+	QuoteCurrency         *string            `json:"quoteCurrency"`
+	MinImprovementPercent *float64           `json:"minImprovementPercent"`
+	MinHoldSeconds        *float64           `json:"minHoldSeconds"`
+	MaxDataAge            *float64           `json:"maxDataAge"`
+	SourceTimeout         *float64           `json:"sourceTimeout"`
+	Sources               *profitSourcesFile `json:"sources"`
+
+	// NOMP's fields: its exchanges are gone; accepted and ignored.
+	Depth       *float64 `json:"depth"`
+	UsePoloniex *bool    `json:"usePoloniex"`
+	UseCryptsy  *bool    `json:"useCryptsy"`
+	UseMintpal  *bool    `json:"useMintpal"`
+	UseBittrex  *bool    `json:"useBittrex"`
+}
+
+// profitSourcesFile is "profitSwitch.sources"; the order of the fields is
+// the order the sources are asked and preferred in.
+type profitSourcesFile struct {
+	CoinGecko  *profitSourceFile `json:"coingecko"`
+	Kraken     *profitSourceFile `json:"kraken"`
+	Binance    *profitSourceFile `json:"binance"`
+	CoinWarz   *profitSourceFile `json:"coinwarz"`
+	WhatToMine *profitSourceFile `json:"whattomine"`
+	CoinChoose *profitSourceFile `json:"coinchoose"`
+}
+
+type profitSourceFile struct {
+	Enabled     *bool             `json:"enabled"`
+	URL         *string           `json:"url"`
+	APIKey      *string           `json:"apiKey"`
+	Pro         *bool             `json:"pro"`
+	Timeout     *float64          `json:"timeout"`
+	MinInterval *float64          `json:"minInterval"`
+	List        *string           `json:"list"`
+	IDs         map[string]string `json:"ids"`
 }
 
 // poolFile is one pool_configs/*.json, and also config.json's

@@ -69,7 +69,13 @@ func (c *Config) Summary() string {
 		fmt.Fprintf(&b, "; blocknotify listener %s", m.BlockNotifyListener.Addr())
 	}
 	if m.ProfitSwitch.Enabled {
-		fmt.Fprintf(&b, "; profit switch every %v", m.ProfitSwitch.UpdateInterval)
+		ps := m.ProfitSwitch
+		names := []string{"daemons"}
+		for _, src := range ps.Sources {
+			names = append(names, src.Name)
+		}
+		fmt.Fprintf(&b, "; profit switch every %v in %s from %s, on a lead of %v%% held %v",
+			ps.UpdateInterval, ps.QuoteCurrency, strings.Join(names, ","), ps.MinImprovementPercent, ps.MinHold)
 	} else {
 		b.WriteString("; profit switch off")
 	}
