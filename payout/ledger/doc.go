@@ -91,6 +91,16 @@
 //	                                      fee reason
 //	payout:lock:<coin>            string  the payout leader's token, with a TTL
 //
+// Written by the switch ports and the profit module (switching.go):
+//
+//	switch:<name>                 hash    the coin a switch group works on,
+//	                                      since when, and an operator override
+//	switch:<name>:log             list    switch events (JSON), newest first, capped
+//	profit:history:<algorithm>    list    profit rankings (JSON), newest first, capped
+//	profit:cache:<source>         hash    a rate-limited source's last reply, with a TTL
+//	<coin>:payees:unresolved      hash    worker login -> why a switch-port miner
+//	                                      has no payout address on this coin
+//
 // Each money write is one Lua script that first checks the caller still
 // holds payout:lock:<coin>, then checks key types, then writes: a block is
 // credited or orphaned only while it is in <coin>:blocks:pending, and a
