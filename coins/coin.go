@@ -286,7 +286,7 @@ func syntaxErr(src []byte, dec *json.Decoder, err error) error {
 // parseCoin decodes and validates one definition file. key is the file name
 // without ".json", lower case.
 func parseCoin(file, key string, src []byte) (*Coin, error) {
-	clean, err := stripComments(src)
+	clean, err := StripComments(src)
 	if err != nil {
 		return nil, &FileError{File: file, Err: err}
 	}

@@ -5,11 +5,12 @@ import (
 	"fmt"
 )
 
-// stripComments blanks out // line comments and /* */ block comments that
+// StripComments blanks out // line comments and /* */ block comments that
 // sit outside JSON strings, as NOMP's JSON.minify allowed. Comment bytes
 // become spaces (newlines stay) so offsets and line numbers still match
-// the file. A leading UTF-8 byte order mark is blanked too.
-func stripComments(src []byte) ([]byte, error) {
+// the file. A leading UTF-8 byte order mark is blanked too. Coin files and
+// the operator's configuration files are read through it.
+func StripComments(src []byte) ([]byte, error) {
 	out := bytes.Clone(src)
 	if bytes.HasPrefix(out, []byte("\xef\xbb\xbf")) {
 		out[0], out[1], out[2] = ' ', ' ', ' '

@@ -267,7 +267,7 @@ func TestStripComments(t *testing.T) {
 		{`{"a": "\\"}// "`, `{"a": "\\"}    `},
 	}
 	for _, tt := range tests {
-		got, err := stripComments([]byte(tt.in))
+		got, err := StripComments([]byte(tt.in))
 		if err != nil || string(got) != tt.want {
 			t.Errorf("stripComments(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}

@@ -588,7 +588,7 @@ func TestStripComments(t *testing.T) {
 		{`{"a": 1/2}`, `{"a": 1/2}`},
 	}
 	for _, tt := range tests {
-		got, err := stripComments([]byte(tt.in))
+		got, err := coins.StripComments([]byte(tt.in))
 		if err != nil || string(got) != tt.want {
 			t.Errorf("stripComments(%q) = %q, %v\nwant %q", tt.in, got, err, tt.want)
 		}

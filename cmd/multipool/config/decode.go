@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/multipool/multipool/coins"
 )
 
 // FieldError is one problem in one field of one configuration file.
@@ -47,53 +49,6 @@ func (e *FieldError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *FieldError) Unwrap() error { return e.Err }
-
-// stripComments blanks out // and /* */ comments outside JSON strings
-// (NOMP read its files through JSON.minify), keeping newlines so that line
-// numbers stay right. A UTF-8 byte order mark is blanked too.
-func stripComments(src []byte) ([]byte, error) {
-	out := bytes.Clone(src)
-	if bytes.HasPrefix(out, []byte("\xef\xbb\xbf")) {
-		out[0], out[1], out[2] = ' ', ' ', ' '
-	}
-	inString := false
-	for i := 0; i < len(out); i++ {
-		c := out[i]
-		if inString {
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-			continue
-		}
-		if c == '"' {
-			inString = true
-			continue
-		}
-		if c != '/' || i+1 >= len(out) {
-			continue
-		}
-		switch out[i+1] {
-		case '/':
-			for ; i < len(out) && out[i] != '\n'; i++ {
-				out[i] = ' '
-			}
-		case '*':
-			end := bytes.Index(out[i+2:], []byte("*/"))
-			if end < 0 {
-				return nil, fmt.Errorf("line %d: unterminated /* comment", lineAt(src, i))
-			}
-			for j := i; j < i+2+end+2; j++ {
-				if out[j] != '\n' {
-					out[j] = ' '
-				}
-			}
-			i += 2 + end + 1
-		}
-	}
-	return out, nil
-}
 
 func lineAt(src []byte, off int) int {
 	if off > len(src) {
@@ -415,7 +370,7 @@ func (d *decoder) decode(n *node, v reflect.Value, path string) {
 // decodeFile strips comments, parses src and decodes it into out.
 func decodeFile(file string, src []byte, out any) *decoder {
 	d := newDecoder(file)
-	clean, err := stripComments(src)
+	clean, err := coins.StripComments(src)
 	if err != nil {
 		d.errs = append(d.errs, &FieldError{File: file, Msg: err.Error()})
 		return d
