@@ -28,7 +28,7 @@ import (
 func payoutCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("payout", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("config", ".", "configuration directory (config.json, pool_configs/, coins/)")
+	dir := configFlag(fs)
 	once := fs.Bool("once", false, "run one payout for each pool with paymentProcessing enabled, then exit")
 	dry := fs.Bool("dry-run", false, "with --once: report what would be credited and paid; write and send nothing")
 	only := fs.String("coin", "", "only the pool of this coin (key, symbol or name)")

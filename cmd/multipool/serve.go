@@ -25,15 +25,27 @@ import (
 	"github.com/multipool/multipool/pools/stratum"
 )
 
+// configFlag declares the -config flag every command that reads the
+// configuration directory takes.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", ".", "configuration directory (config.json, pool_configs/, coins/)")
+}
+
+// loadConfigArgs parses a command line that has only -config and loads
+// that directory.
+func loadConfigArgs(name string, args []string, stderr io.Writer) (*config.Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := configFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, usageError{err}
+	}
+	return config.Load(*dir)
+}
+
 // checkConfigCmd is `multipool check-config -config DIR`.
 func checkConfigCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("config", ".", "configuration directory (config.json, pool_configs/, coins/)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	cfg, err := config.Load(*dir)
+	cfg, err := loadConfigArgs("check-config", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -50,13 +62,7 @@ func checkConfigCmd(_ context.Context, args []string, stdout, stderr io.Writer) 
 
 // runCmd is `multipool run -config DIR`.
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("config", ".", "configuration directory (config.json, pool_configs/, coins/)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	cfg, err := config.Load(*dir)
+	cfg, err := loadConfigArgs("run", args, stderr)
 	if err != nil {
 		return err
 	}

@@ -196,7 +196,7 @@ func (s *switching) port(name string) *switcher.Port {
 func switchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("switch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("config", ".", "configuration directory (config.json, pool_configs/, coins/)")
+	dir := configFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: multipool switch -config DIR <switch-name> <coin|auto>")
 		fs.PrintDefaults()
