@@ -8,8 +8,8 @@
 // file synced on every write, so data survives Stop or Kill and Start.
 //
 // Tests that need redis-server skip when it is not on PATH, or fail when
-// the environment sets MULTIPOOL_REQUIRE_REAL=1. The package imports only
-// the standard library.
+// the environment sets MULTIPOOL_REQUIRE_REAL=1. The package imports the
+// standard library and daemontest (Require, FreePort: one port record).
 //
 // Concurrency: a Server's methods are not safe for concurrent use; call them
 // from the test goroutine. Its Addr may be read from anywhere.

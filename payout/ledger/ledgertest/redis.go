@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/multipool/multipool/coins/daemon/daemontest"
 )
 
 const (
@@ -77,44 +79,18 @@ func (s *syncBuffer) String() string {
 }
 
 // Require skips the test when bin is not on PATH, or fails it when the
-// environment sets MULTIPOOL_REQUIRE_REAL=1.
+// environment sets MULTIPOOL_REQUIRE_REAL=1 (daemontest's rule).
 func Require(t testing.TB, bin string) {
 	t.Helper()
-	if _, err := exec.LookPath(bin); err != nil {
-		if os.Getenv("MULTIPOOL_REQUIRE_REAL") == "1" {
-			t.Fatalf("%s is required (MULTIPOOL_REQUIRE_REAL=1) but not on PATH: %v", bin, err)
-		}
-		t.Skipf("%s not on PATH: %v", bin, err)
-	}
+	daemontest.Require(t, bin)
 }
 
-var (
-	portsMu sync.Mutex
-	// portsGiven keeps FreePort from handing out a port twice in one test
-	// binary: the kernel may offer a just-closed port again.
-	portsGiven = map[int]bool{}
-)
-
-// FreePort returns a loopback TCP port that was free a moment ago and that
-// this test binary has not handed out before.
+// FreePort returns a free loopback port. It shares daemontest's record of
+// ports handed out, so a test binary that starts daemons and Redis never
+// gets one port twice.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	portsMu.Lock()
-	defer portsMu.Unlock()
-	for range 100 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("find a free port: %v", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if !portsGiven[port] {
-			portsGiven[port] = true
-			return port
-		}
-	}
-	t.Fatal("find a free port: every port offered was already given out")
-	return 0
+	return daemontest.FreePort(t)
 }
 
 // Redis starts a redis-server that persists nothing and waits until it
