@@ -126,9 +126,13 @@ func newPayoutProcessor(pc *config.PoolConfig, led *ledger.Ledger, log *slog.Log
 	if err != nil {
 		return nil, nil, fmt.Errorf("paymentProcessing.daemon: %w", err)
 	}
+	var fees []payout.Fee
+	if pc.Payment.FeePercent.IsPositive() {
+		fees = []payout.Fee{{Address: pc.Payment.FeeAddress, Percent: pc.Payment.FeePercent}}
+	}
 	p, err := payout.New(payout.Config{
 		Coin: pc.Coin, PoolAddress: pc.Address, Schedule: pc.Payment.Schedule,
-		MinimumPayment: pc.Payment.MinimumPayment, Fault: fault,
+		MinimumPayment: pc.Payment.MinimumPayment, Fees: fees, Fault: fault,
 	}, led, wallet, log)
 	if err != nil {
 		return nil, nil, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"github.com/shopspring/decimal"
 
 	"github.com/multipool/multipool/coins"
 	"github.com/multipool/multipool/coins/pow"
@@ -656,6 +657,23 @@ func (c *checker) buildPayments(p *PoolConfig, f *poolFile, l locator) {
 			p.Payment.Schedule = strings.TrimSpace(*pay.Schedule)
 			if _, err := cron.ParseStandard(p.Payment.Schedule); err != nil {
 				c.errf(pl, "schedule", "%q is not a cron schedule: %v", *pay.Schedule, err)
+			}
+		}
+		if pay.PoolFeePercent != nil {
+			d, err := decimal.NewFromString(pay.PoolFeePercent.String())
+			switch {
+			case err != nil:
+				c.errf(pl, "poolFeePercent", "%q is not a number", pay.PoolFeePercent.String())
+			case d.IsNegative() || d.GreaterThanOrEqual(decimal.NewFromInt(100)):
+				c.errf(pl, "poolFeePercent", "%s is outside 0 to 100", d)
+			default:
+				p.Payment.FeePercent = d
+			}
+		}
+		if pay.PoolFeeAddress != nil {
+			p.Payment.FeeAddress = strings.TrimSpace(*pay.PoolFeeAddress)
+			if _, err := p.Coin.DecodeAddress(p.Payment.FeeAddress); err != nil {
+				c.wrap(pl, "poolFeeAddress", err)
 			}
 		}
 		switch {

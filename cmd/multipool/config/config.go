@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/multipool/multipool/coins"
 )
 
@@ -339,6 +341,13 @@ type PaymentConfig struct {
 	MinimumPayment coins.Amount
 	// Daemon owns the wallet that holds Address; default the first daemon.
 	Daemon Daemon
+	// FeePercent is "poolFeePercent": the pool's cut of each block's
+	// reward, taken before the miners' split (rewardRecipients are paid in
+	// the coinbase instead). Exact decimal, 0 <= FeePercent < 100.
+	FeePercent decimal.Decimal
+	// FeeAddress is "poolFeeAddress": where the fee is credited and paid;
+	// "" keeps it in the pool's wallet.
+	FeeAddress string
 }
 
 // MPOSConfig is "mposMode" (or the older "shareProcessing.mpos").

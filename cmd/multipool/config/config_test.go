@@ -615,3 +615,37 @@ func FuzzDecodeFile(f *testing.F) {
 		decodeFile("f.json", src, &mf)
 	})
 }
+
+func TestPoolFee(t *testing.T) {
+	for _, c := range []struct {
+		fee, want string
+	}{
+		{`"poolFeePercent": 1.5`, ""},
+		{`"poolFeePercent": 100`, "poolFeePercent: 100 is outside 0 to 100"},
+		{`"poolFeePercent": -1`, "poolFeePercent: -1 is outside 0 to 100"},
+		{`"poolFeePercent": 1, "poolFeeAddress": "nope"`, "paymentProcessing.poolFeeAddress"},
+	} {
+		dir := t.TempDir()
+		os.MkdirAll(filepath.Join(dir, "pool_configs"), 0o755)
+		os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{}`), 0o644)
+		os.WriteFile(filepath.Join(dir, "pool_configs", "ltc.json"), []byte(`{
+			"coin": "litecoin-regtest", "address": "rltc1qstjy47fvhfv0d9mphttqdctjr8m87n5al7mlmn",
+			"ports": {"3333": {"diff": 8}},
+			"daemons": [{"host": "127.0.0.1", "port": 19443, "user": "u", "password": "p"}],
+			"paymentProcessing": {"enabled": true, `+c.fee+`}
+		}`), 0o644)
+		cfg, err := Load(dir)
+		if c.want == "" {
+			if err != nil {
+				t.Fatalf("%s: %v", c.fee, err)
+			}
+			if got := cfg.Pools[0].Payment.FeePercent.String(); got != "1.5" {
+				t.Fatalf("fee %s, want 1.5", got)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.fee, err, c.want)
+		}
+	}
+}

@@ -211,6 +211,8 @@ type paymentFile struct {
 	MinimumPayment  *json.Number `json:"minimumPayment"`
 	Schedule        *string      `json:"schedule"`
 	Daemon          *daemonFile  `json:"daemon"`
+	PoolFeePercent  *json.Number `json:"poolFeePercent"`
+	PoolFeeAddress  *string      `json:"poolFeeAddress"`
 }
 
 type mposFile struct {
