@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,6 +90,7 @@ func TestRunEndToEnd(t *testing.T) {
 	poolAddr := node.NewAddress(t, "bech32")
 	node.Generate(t, 1, poolAddr)
 	stratumPort := daemontest.FreePort(t)
+	webPort := daemontest.FreePort(t)
 
 	dir := t.TempDir()
 	redisHost, redisPort, _ := net.SplitHostPort(red.Addr)
@@ -97,11 +99,11 @@ func TestRunEndToEnd(t *testing.T) {
 		"logLevel": "debug",
 		"redis": {"host": %q, "port": %s},
 		"blockNotifyListener": {"enabled": true, "port": %d, "password": "secret"},
-		"website": {"enabled": false},
+		"website": {"enabled": true, "host": "127.0.0.1", "port": %d, "adminCenter": {"enabled": true, "password": "adminpw"}},
 		"switching": {},
 		"profitSwitch": {"enabled": false},
 		"clustering": {"enabled": false, "forks": "auto"}
-	}`, redisHost, redisPort, notifyPort))
+	}`, redisHost, redisPort, notifyPort, webPort))
 	// The pool says "litecoin" (mainnet) like the seed example; the daemon
 	// is on regtest and the pool follows it.
 	writeFile(t, filepath.Join(dir, "pool_configs", "litecoin.json"), fmt.Sprintf(`{
@@ -141,6 +143,26 @@ func TestRunEndToEnd(t *testing.T) {
 		return h
 	}
 	h0 := height()
+
+	// The website answers: health, and the admin API only with the password.
+	web := fmt.Sprintf("http://127.0.0.1:%d", webPort)
+	for _, c := range []struct {
+		path, password string
+		want           int
+	}{{"/healthz", "", 200}, {"/api/admin/switch", "", 401}, {"/api/admin/switch", "adminpw", 200}} {
+		req, _ := http.NewRequest("GET", web+c.path, nil)
+		if c.password != "" {
+			req.Header.Set("Authorization", "Bearer "+c.password)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s: status %d, want %d", c.path, resp.StatusCode, c.want)
+		}
+	}
 	mctx, stopMiners := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	users := []string{node.NewAddress(t, "bech32") + ".alice", node.NewAddress(t, "legacy") + ".bob"}

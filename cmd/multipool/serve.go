@@ -143,6 +143,8 @@ type app struct {
 	payouts []*payout.Processor
 	// switching holds the auto-switch ports and the profit module.
 	switching *switching
+	// web serves website.* (admin API, health); nil when disabled.
+	web *httpServer
 }
 
 // coinPool is one coin: its daemons, pool, stratum server (nil when the
@@ -180,6 +182,9 @@ func newApp(cfg *config.Config, log *slog.Logger) (*app, error) {
 	}
 	if a.switching, err = newSwitching(cfg, a.coins, a.ledger, en, log); err != nil {
 		return nil, err
+	}
+	if cfg.Main.Website.Enabled {
+		a.web = newHTTPServer(cfg.Main.Website, a.switching, log)
 	}
 	if bn := cfg.Main.BlockNotifyListener; bn.Enabled {
 		a.notify = &notifyListener{
@@ -350,6 +355,9 @@ func (a *app) Run(ctx context.Context) error {
 		start("blocknotify listener", a.notify.Run)
 	}
 	a.switching.start(start)
+	if a.web != nil {
+		start("website", a.web.Run)
+	}
 	// Payouts stop with the pools; a payment under way finishes first, and
 	// Redis closes only after every payout has returned.
 	for _, p := range a.payouts {
