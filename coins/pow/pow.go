@@ -188,7 +188,7 @@ func scryptHash(dst *[32]byte, header []byte) {
 
 func init() {
 	Register(&Algorithm{Name: "sha256d", Multiplier: 1, Hash: Sha256d}, "sha256", "sha-256")
-	Register(&Algorithm{Name: "scrypt", Multiplier: 65536, Hash: scryptHash})
+	Register(&Algorithm{Name: "scrypt", Multiplier: 65536, Hash: scryptLTC})
 	Register(&Algorithm{Name: "x11", Multiplier: 1, Hash: x11Hash})
 	Register(&Algorithm{Name: "quark", Multiplier: 1, Hash: quarkHash})
 	Register(&Algorithm{Name: "groestl", Multiplier: 256, Hash: groestlHash})
