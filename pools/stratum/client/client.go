@@ -98,7 +98,7 @@ type JobUpdate struct {
 	// Extranonce1 and Extranonce2Size are the ones in force for this job.
 	Extranonce1     []byte
 	Extranonce2Size int
-	// Received is when the reader decoded the notify.
+	// Received is when the notify's line was read, before it was decoded.
 	Received time.Time
 }
 
@@ -124,6 +124,7 @@ type Client struct {
 	quit   chan struct{}   // closed when the connection starts to end
 	done   chan struct{}   // closed after reader and writer returned
 	nextID atomic.Uint64
+	lineAt time.Time // when the line being handled was read; reader only
 	once   sync.Once
 	wg     sync.WaitGroup
 
@@ -587,6 +588,7 @@ func (c *Client) readLoop() {
 			return
 		}
 		line, err := readLine(br, &buf)
+		c.lineAt = time.Now()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF

@@ -217,7 +217,11 @@ func (c *Client) notify(params []json.RawMessage) {
 		c.log.Warn("bad job from pool", "err", err)
 		return
 	}
-	u := &JobUpdate{Work: w, Received: time.Now()}
+	received := c.lineAt
+	if received.IsZero() { // line handling driven by a test, not readLoop
+		received = time.Now()
+	}
+	u := &JobUpdate{Work: w, Received: received}
 	c.mu.Lock()
 	u.Difficulty = c.diff
 	u.Extranonce1 = append([]byte(nil), c.en1...)
