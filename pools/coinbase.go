@@ -27,8 +27,6 @@ type coinbaseSpec struct {
 	AuxFlags []byte
 	Tag      []byte
 	Outputs  []txOut
-	// Witness adds the 32-zero-byte coinbase witness in the block form.
-	Witness bool
 	// POSTime is the transaction time field POS coins carry after the
 	// version; 0 means none.
 	POSTime    uint32

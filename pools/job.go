@@ -95,7 +95,7 @@ func newJob(s jobSpec) (*job, error) {
 		witness = true
 	}
 	spec := coinbaseSpec{
-		Height: t.Height, AuxFlags: aux, Tag: s.tag, Outputs: outs, Witness: witness,
+		Height: t.Height, AuxFlags: aux, Tag: s.tag, Outputs: outs,
 		POS: s.pos, POSTime: uint32(t.CurTime), TxMessages: s.txMessages,
 	}
 	if s.txMessages {

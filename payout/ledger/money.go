@@ -306,12 +306,14 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1, ms}
 `)
 
-// sentScript records a pending payment's txid and adds its amounts to the
-// paid totals.
+// settleScript records the outcome of a pending payment: its amounts are
+// added to a per-address hash (the paid totals when it was sent, the
+// balances when it is voided) and its record gets its final state.
 //
-// KEYS: lock, pending payments, payment, paid. ARGV: token, id, txid.
+// KEYS: lock, pending payments, payment, the hash to add to.
+// ARGV: token, id, state, detail field, detail value.
 // Returns 1, or 0 when the payment is not pending.
-var sentScript = redis.NewScript(lockCheck + `
+var settleScript = redis.NewScript(lockCheck + `
 local rec = redis.call('HGET', KEYS[2], ARGV[2])
 if not rec then
   return 0
@@ -321,26 +323,7 @@ if bad then return bad end
 for _, r in ipairs(cjson.decode(rec)) do
   redis.call('HINCRBY', KEYS[4], r[1], r[2])
 end
-redis.call('HSET', KEYS[3], 'state', 'paid', 'txid', ARGV[3], 'done', nowms())
-redis.call('HDEL', KEYS[2], ARGV[2])
-return 1
-`)
-
-// voidScript credits a pending payment back to the balances.
-//
-// KEYS: lock, pending payments, payment, balances. ARGV: token, id, reason.
-// Returns 1, or 0 when the payment is not pending.
-var voidScript = redis.NewScript(lockCheck + `
-local rec = redis.call('HGET', KEYS[2], ARGV[2])
-if not rec then
-  return 0
-end
-local bad = checktypes({[KEYS[3]] = 'hash', [KEYS[4]] = 'hash'})
-if bad then return bad end
-for _, r in ipairs(cjson.decode(rec)) do
-  redis.call('HINCRBY', KEYS[4], r[1], r[2])
-end
-redis.call('HSET', KEYS[3], 'state', 'voided', 'reason', ARGV[3], 'done', nowms())
+redis.call('HSET', KEYS[3], 'state', ARGV[3], ARGV[4], ARGV[5], 'done', nowms())
 redis.call('HDEL', KEYS[2], ARGV[2])
 return 1
 `)
@@ -561,9 +544,9 @@ func (l *Ledger) RecordSent(ctx context.Context, lk *Lock, id, txid string) (boo
 		return false, fmt.Errorf("%w: payment %q txid %q", ErrInvalidRecord, id, txid)
 	}
 	k := l.keys
-	n, err := sentScript.Run(ctx, l.rdb, []string{
+	n, err := settleScript.Run(ctx, l.rdb, []string{
 		k.payoutLock(coin), k.paymentsPending(coin), k.payment(coin, id), k.paid(coin),
-	}, lk.token, id, txid).Int64()
+	}, lk.token, id, "paid", "txid", txid).Int64()
 	if err != nil {
 		return false, fmt.Errorf("record %s payment %s sent: %w", coin, id, lockError(err))
 	}
@@ -582,9 +565,9 @@ func (l *Ledger) VoidPayment(ctx context.Context, lk *Lock, id, reason string) (
 		return false, fmt.Errorf("%w: payment %q", ErrInvalidRecord, id)
 	}
 	k := l.keys
-	n, err := voidScript.Run(ctx, l.rdb, []string{
+	n, err := settleScript.Run(ctx, l.rdb, []string{
 		k.payoutLock(coin), k.paymentsPending(coin), k.payment(coin, id), k.balances(coin),
-	}, lk.token, id, reason).Int64()
+	}, lk.token, id, "voided", "reason", reason).Int64()
 	if err != nil {
 		return false, fmt.Errorf("void %s payment %s: %w", coin, id, lockError(err))
 	}
