@@ -149,7 +149,7 @@ func (c *Coin) DecodeAddress(addr string) (Address, error) {
 			return c.decodeMWEB(addr)
 		}
 	}
-	payload, b58err := base58CheckDecode(addr)
+	payload, b58err := base58CheckDecode(c.addrChecksum, addr)
 	if b58err == nil {
 		if len(payload) != 21 {
 			return Address{}, fmt.Errorf("%w %q: payload of %d bytes, want 21", ErrInvalidAddress, addr, len(payload))
@@ -234,7 +234,7 @@ func (c *Coin) EncodeAddress(a Address) (string, error) {
 		if len(a.Hash) != 20 {
 			return "", fmt.Errorf("%w: p2pkh hash of %d bytes", ErrInvalidAddress, len(a.Hash))
 		}
-		return base58CheckEncode(c.PubKeyHashVersion, a.Hash), nil
+		return base58CheckEncode(c.addrChecksum, c.PubKeyHashVersion, a.Hash), nil
 	case P2SH:
 		if len(a.Hash) != 20 {
 			return "", fmt.Errorf("%w: p2sh hash of %d bytes", ErrInvalidAddress, len(a.Hash))
@@ -243,7 +243,7 @@ func (c *Coin) EncodeAddress(a Address) (string, error) {
 		if slices.Contains(c.ScriptHashVersions(), a.Version) {
 			v = a.Version
 		}
-		return base58CheckEncode(v, a.Hash), nil
+		return base58CheckEncode(c.addrChecksum, v, a.Hash), nil
 	case WitnessV0KeyHash, WitnessV0ScriptHash, WitnessV1Taproot, WitnessUnknown:
 		if c.Bech32HRP == "" {
 			return "", fmt.Errorf("%w: %s has no segwit addresses", ErrWrongNetwork, c.Key)

@@ -294,15 +294,15 @@ func TestBech32Vectors(t *testing.T) {
 
 func TestBase58(t *testing.T) {
 	// 20 zero bytes with version 0: the all-ones address.
-	if got := base58CheckEncode(0, make([]byte, 20)); got != "1111111111111111111114oLvT2" {
+	if got := base58CheckEncode(nil, 0, make([]byte, 20)); got != "1111111111111111111114oLvT2" {
 		t.Errorf("encode = %s", got)
 	}
-	p, err := base58CheckDecode("1111111111111111111114oLvT2")
+	p, err := base58CheckDecode(nil, "1111111111111111111114oLvT2")
 	if err != nil || !bytes.Equal(p, make([]byte, 21)) {
 		t.Errorf("decode = %x, %v", p, err)
 	}
 	for _, s := range []string{"", "1", "0OIl", "11111"} {
-		if _, err := base58CheckDecode(s); err == nil {
+		if _, err := base58CheckDecode(nil, s); err == nil {
 			t.Errorf("base58CheckDecode(%q) accepted", s)
 		}
 	}

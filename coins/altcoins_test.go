@@ -283,16 +283,55 @@ func TestAltcoinAddressesOfOtherNetworks(t *testing.T) {
 	}
 }
 
-// TestGroestlcoinBase58 records a known gap: Groestlcoin's base58check
-// checksum is Groestl-512 (twice), not double SHA-256, and the coin file
-// format has no field to select it, so its "F..." and "3..." addresses do
-// not decode. Use its bech32 ("grs1...") addresses meanwhile.
+// TestGroestlcoinBase58: Groestlcoin's base58check checksum is the first
+// four bytes of its Groestl PoW hash, not of SHA-256d, so its "F..." and
+// "3..." addresses decode with the groestl checksum only.
 func TestGroestlcoinBase58(t *testing.T) {
-	c := mustCoin(t, mustLoad(t), "groestlcoin")
-	// Trust Wallet core's Groestlcoin tests.
-	for _, addr := range []string{"Fj62rBJi8LvbmWu2jzkaUX1NFXLEqDLoZM", "31inaRqambLsd9D7Ke4USZmGEVd3PHkh7P"} {
-		if _, err := c.DecodeAddress(addr); err != nil {
-			t.Skipf("groestlcoin base58 address %s: %v (base58check with a Groestl checksum is not implemented)", addr, err)
+	r := mustLoad(t)
+	c := mustCoin(t, r, "groestlcoin")
+	if c.AddressChecksum != "groestl" {
+		t.Fatalf("groestlcoin address checksum %q, want groestl (the algorithm's default)", c.AddressChecksum)
+	}
+	tests := []struct {
+		addr   string
+		kind   AddressKind
+		script string
+	}{
+		// Groestlcoin/groestlcoin src/rpc/blockchain.cpp (scantxoutset help:
+		// this address and its raw() script).
+		{"FVmPcGdHK61nBt4ipvmS7tMgrEZ2iZcQAP", P2PKH, "76a914068ed53e0759142ad97b928fc4b246f78d7b41f288ac"},
+		// Groestlcoin's signmessage help; Trust Wallet core's Groestlcoin tests.
+		{"FdeDnzHyMSroQWo2uz7GzHQhHEvtZRojCY", P2PKH, ""},
+		{"Fj62rBJi8LvbmWu2jzkaUX1NFXLEqDLoZM", P2PKH, ""},
+		{"31inaRqambLsd9D7Ke4USZmGEVd3PHkh7P", P2SH, ""},
+	}
+	for _, tt := range tests {
+		a, err := c.DecodeAddress(tt.addr)
+		if err != nil {
+			t.Errorf("DecodeAddress(%s): %v", tt.addr, err)
+			continue
 		}
+		if a.Kind != tt.kind {
+			t.Errorf("%s: kind %v, want %v", tt.addr, a.Kind, tt.kind)
+		}
+		script, err := c.AddressScript(tt.addr)
+		if err != nil || tt.script != "" && hex.EncodeToString(script) != tt.script {
+			t.Errorf("%s: script %x, %v; want %s", tt.addr, script, err, tt.script)
+		}
+		if enc, err := c.EncodeAddress(a); err != nil || enc != tt.addr {
+			t.Errorf("EncodeAddress = %q, %v; want %s", enc, err, tt.addr)
+		}
+		// The same payload with a SHA-256d checksum is another string,
+		// which Groestlcoin must refuse.
+		if btcStyle := base58CheckEncode(nil, a.Version, a.Hash); btcStyle == tt.addr {
+			t.Errorf("%s: the SHA-256d checksum gives the same string", tt.addr)
+		} else if _, err := c.DecodeAddress(btcStyle); err == nil {
+			t.Errorf("groestlcoin accepted %s, a SHA-256d-checksummed address", btcStyle)
+		}
+	}
+	// A Bitcoin address (SHA-256d checksum) fails on its checksum, not
+	// on its version byte.
+	if _, err := c.DecodeAddress("1FsSia9rv4NeEwvJ2GvXrX7LyxYspbN2mo"); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("bitcoin address on groestlcoin: %v, want a checksum error", err)
 	}
 }

@@ -2,10 +2,11 @@ package coins
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math/big"
+
+	"github.com/multipool/multipool/coins/pow"
 )
 
 const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -74,15 +75,20 @@ func base58Encode(b []byte) string {
 	return string(out)
 }
 
-func checksum4(payload []byte) []byte {
-	first := sha256.Sum256(payload)
-	second := sha256.Sum256(first[:])
-	return second[:4]
+// checksum4 is the base58check checksum of payload: the first four bytes
+// of sum(payload); nil sum means SHA-256d.
+func checksum4(sum pow.HashFunc, payload []byte) []byte {
+	if sum == nil {
+		sum = pow.Sha256d
+	}
+	var h [32]byte
+	sum(&h, payload)
+	return h[:4]
 }
 
 // base58CheckDecode returns the payload (version byte included) after
-// verifying the 4-byte double-SHA256 checksum.
-func base58CheckDecode(s string) ([]byte, error) {
+// verifying the 4-byte checksum made with sum (nil: SHA-256d).
+func base58CheckDecode(sum pow.HashFunc, s string) ([]byte, error) {
 	raw, err := base58Decode(s)
 	if err != nil {
 		return nil, err
@@ -90,17 +96,17 @@ func base58CheckDecode(s string) ([]byte, error) {
 	if len(raw) < 5 {
 		return nil, fmt.Errorf("%w: too short", errBase58)
 	}
-	payload, sum := raw[:len(raw)-4], raw[len(raw)-4:]
-	if !bytes.Equal(checksum4(payload), sum) {
+	payload, check := raw[:len(raw)-4], raw[len(raw)-4:]
+	if !bytes.Equal(checksum4(sum, payload), check) {
 		return nil, fmt.Errorf("%w: checksum mismatch", errBase58)
 	}
 	return payload, nil
 }
 
-func base58CheckEncode(version byte, payload []byte) string {
+func base58CheckEncode(sum pow.HashFunc, version byte, payload []byte) string {
 	b := make([]byte, 0, 1+len(payload)+4)
 	b = append(b, version)
 	b = append(b, payload...)
-	b = append(b, checksum4(b)...)
+	b = append(b, checksum4(sum, b)...)
 	return base58Encode(b)
 }

@@ -96,11 +96,53 @@ type Coin struct {
 	// Params holds algorithm parameters from NOMP files (scrypt-jane,
 	// scrypt-n); empty for most coins.
 	Params AlgorithmParams
+	// BlockHash is how the chain names its blocks: "sha256d" (SHA-256d of
+	// the header) or "pow" (the proof-of-work hash: Dash, Quarkcoin,
+	// Groestlcoin, YACoin). Default: the algorithm's convention.
+	BlockHash string
+	// TxHash is how the chain hashes transactions into ids and merkle
+	// leaves: "sha256d" or "sha256" (Groestlcoin). Default: the
+	// algorithm's convention.
+	TxHash string
+	// AddressChecksum is the hash of base58check checksums: "sha256d" or
+	// "groestl" (Groestlcoin). Default: the algorithm's convention.
+	AddressChecksum string
 	// File is where the definition came from: "coins/litecoin.json" for an
 	// embedded file, the path given for the operator's.
 	File string
 
-	algo *pow.Algorithm
+	algo         *pow.Algorithm
+	txHash       pow.HashFunc
+	addrChecksum pow.HashFunc
+}
+
+// chainHashes are the values of the blockHash, txHash and addressChecksum
+// fields and the functions they stand for; "pow" is resolved per coin.
+var chainHashes = map[string]pow.HashFunc{"sha256d": pow.Sha256d, "sha256": pow.Sha256}
+
+// BlockIDIsPoW reports whether the chain names blocks by their PoW hash.
+func (c *Coin) BlockIDIsPoW() bool { return c.BlockHash == "pow" }
+
+// BlockID writes the block id of a header into dst: powHash when the
+// chain names blocks by their PoW hash, SHA-256d of the header otherwise.
+func (c *Coin) BlockID(dst *[32]byte, header []byte, powHash *[32]byte) {
+	if c.BlockIDIsPoW() {
+		*dst = *powHash
+		return
+	}
+	pow.Sha256d(dst, header)
+}
+
+// HashTx writes the id of a serialized transaction (without witness) into
+// dst, with the chain's transaction hash.
+func (c *Coin) HashTx(dst *[32]byte, tx []byte) { c.TxHasher()(dst, tx) }
+
+// TxHasher returns the chain's transaction hash function.
+func (c *Coin) TxHasher() pow.HashFunc {
+	if c.txHash != nil {
+		return c.txHash
+	}
+	return pow.Sha256d
 }
 
 // AlgorithmParams are the per-coin parameters some algorithms take, in
@@ -163,6 +205,8 @@ type coinFile struct {
 	NMin, NMax, DiffShift           *int
 	TimeTable                       map[string]int64
 	NormalHashing                   *bool
+	BlockHash, TxHash               *string
+	AddressChecksum                 *string
 	Mainnet, Testnet                *nompNet
 }
 
@@ -184,6 +228,7 @@ func (f *coinFile) fields() map[string]any {
 		"mposDiffMultiplier": &f.MPOSDiffMultiplier,
 		"chainStartTime":     &f.ChainStartTime, "nMin": &f.NMin, "nMax": &f.NMax,
 		"timeTable": &f.TimeTable, "normalHashing": &f.NormalHashing, "diffShift": &f.DiffShift,
+		"blockHash": &f.BlockHash, "txHash": &f.TxHash, "addressChecksum": &f.AddressChecksum,
 		"mainnet": &f.Mainnet, "testnet": &f.Testnet,
 	}
 }
@@ -443,10 +488,58 @@ func parseCoin(file, key string, src []byte) (*Coin, error) {
 			c.algo = a
 		}
 	}
+	if c.algo != nil {
+		c.parseChainHashes(&f, bad)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// parseChainHashes sets BlockHash, TxHash and AddressChecksum from the
+// file or, where it is silent, from the algorithm's conventions.
+func (c *Coin) parseChainHashes(f *coinFile, bad func(string, string, ...any)) {
+	c.BlockHash = "sha256d"
+	if c.algo.BlockIDIsPoW {
+		c.BlockHash = "pow"
+	}
+	if f.BlockHash != nil {
+		switch v := strings.ToLower(strings.TrimSpace(*f.BlockHash)); v {
+		case "sha256d", "pow":
+			c.BlockHash = v
+		default:
+			bad("blockHash", "%q is neither \"sha256d\" nor \"pow\"", *f.BlockHash)
+		}
+	}
+	c.txHash, c.TxHash = c.algo.TxHasher(), "sha256d"
+	if c.algo.TxHash != nil {
+		c.TxHash = "sha256"
+	}
+	if f.TxHash != nil {
+		v := strings.ToLower(strings.TrimSpace(*f.TxHash))
+		if h, ok := chainHashes[v]; ok {
+			c.txHash, c.TxHash = h, v
+		} else {
+			bad("txHash", "%q is neither \"sha256d\" nor \"sha256\"", *f.TxHash)
+		}
+	}
+	c.addrChecksum, c.AddressChecksum = c.algo.AddressChecksummer(), "sha256d"
+	if c.algo.AddressChecksum != nil {
+		c.AddressChecksum = c.algo.Name
+	}
+	if f.AddressChecksum != nil {
+		v := strings.ToLower(strings.TrimSpace(*f.AddressChecksum))
+		switch {
+		case v == "sha256d":
+			c.addrChecksum, c.AddressChecksum = pow.Sha256d, v
+		case v == "groestl":
+			a, _ := pow.Lookup(v)
+			c.addrChecksum, c.AddressChecksum = a.Hash, v
+		default:
+			bad("addressChecksum", "%q is neither \"sha256d\" nor \"groestl\"", *f.AddressChecksum)
+		}
+	}
 }
 
 // parseVersions fills the address parameters from the top-level fields or,

@@ -232,6 +232,9 @@ func TestLoadBadFiles(t *testing.T) {
 		{"syntax error", "{\n" + base + ",\n}", []string{"coins/foo.json: line 3:"}, nil},
 		{"trailing data", `{` + base + `} {}`, []string{"coins/foo.json: data after the top-level object"}, nil},
 		{"not an object", `[1, 2]`, []string{"coins/foo.json: want a JSON object"}, nil},
+		{"bad block hash", `{` + base + `, "blockHash": "x11"}`, []string{`coins/foo.json: blockHash: "x11" is neither "sha256d" nor "pow"`}, nil},
+		{"bad tx hash", `{` + base + `, "txHash": "groestl"}`, []string{`coins/foo.json: txHash: "groestl" is neither "sha256d" nor "sha256"`}, nil},
+		{"bad address checksum", `{` + base + `, "addressChecksum": "sha256"}`, []string{`coins/foo.json: addressChecksum: "sha256" is neither`}, nil},
 		{"unterminated comment", "{" + base + "} /* open", []string{"coins/foo.json: line 1: unterminated /* comment"}, nil},
 	}
 	for _, tt := range tests {
@@ -253,6 +256,56 @@ func TestLoadBadFiles(t *testing.T) {
 				t.Errorf("no FileError for coins/foo.json in %v", err)
 			}
 		})
+	}
+}
+
+// TestChainHashes: how each shipped coin names blocks, hashes
+// transactions and checksums addresses follows its algorithm unless the
+// file says otherwise.
+func TestChainHashes(t *testing.T) {
+	r := mustLoad(t)
+	want := map[string][3]string{ // blockHash, txHash, addressChecksum
+		"bitcoin": {"sha256d", "sha256d", "sha256d"}, "litecoin": {"sha256d", "sha256d", "sha256d"},
+		"dogecoin": {"sha256d", "sha256d", "sha256d"}, "feathercoin": {"sha256d", "sha256d", "sha256d"},
+		"vertcoin-scryptn": {"sha256d", "sha256d", "sha256d"},
+		"dash": {"pow", "sha256d", "sha256d"}, "dash-testnet": {"pow", "sha256d", "sha256d"},
+		"quarkcoin": {"pow", "sha256d", "sha256d"}, "yacoin": {"pow", "sha256d", "sha256d"},
+		"groestlcoin": {"pow", "sha256", "groestl"}, "groestlcoin-testnet": {"pow", "sha256", "groestl"},
+	}
+	for key, w := range want {
+		c := mustCoin(t, r, key)
+		if got := [3]string{c.BlockHash, c.TxHash, c.AddressChecksum}; got != w {
+			t.Errorf("%s: blockHash, txHash, addressChecksum = %q, want %q", key, got, w)
+		}
+	}
+	// The file overrides the algorithm.
+	body := `{"name": "X", "symbol": "X", "algorithm": "x11", "pubKeyHashVersion": 1, "scriptHashVersion": 2,
+		"blockHash": "SHA256D", "txHash": "sha256", "addressChecksum": "groestl"}`
+	reg, err := LoadFS(fstest.MapFS{"x.json": {Data: []byte(body)}}, "coins")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustCoin(t, reg, "x")
+	if c.BlockIDIsPoW() || c.TxHash != "sha256" || c.AddressChecksum != "groestl" {
+		t.Errorf("overrides not applied: %q %q %q", c.BlockHash, c.TxHash, c.AddressChecksum)
+	}
+	header := []byte("an eighty-byte header would do, but any bytes show which hash is used here")
+	var id, want32, powHash [32]byte
+	powHash[0] = 7
+	c.BlockID(&id, header, &powHash)
+	pow.Sha256d(&want32, header)
+	if id != want32 {
+		t.Errorf("block id %x, want sha256d %x", id, want32)
+	}
+	c.HashTx(&id, header)
+	pow.Sha256(&want32, header)
+	if id != want32 {
+		t.Errorf("tx hash %x, want single sha256 %x", id, want32)
+	}
+	d := mustCoin(t, r, "dash")
+	d.BlockID(&id, header, &powHash)
+	if id != powHash {
+		t.Errorf("dash block id %x, want the PoW hash", id)
 	}
 }
 

@@ -50,6 +50,38 @@ type Algorithm struct {
 	// empty means HeaderSize only. scrypt-jane also takes YACoin's 84-byte
 	// headers with a 64-bit time.
 	HeaderSizes []int
+
+	// The rest are conventions of the chains that use the algorithm; a
+	// coin definition can override each.
+
+	// BlockIDIsPoW is true when those chains name a block by its PoW hash
+	// (Dash's X11, Quarkcoin, Groestlcoin, YACoin) rather than by
+	// SHA-256d of the header (Bitcoin, Litecoin, Feathercoin, Monacoin).
+	BlockIDIsPoW bool
+	// TxHash hashes a serialized transaction into its id, the leaf of the
+	// merkle tree; nil means Sha256d. Groestlcoin uses single SHA-256
+	// (inner merkle nodes stay SHA-256d on every chain).
+	TxHash HashFunc
+	// AddressChecksum hashes a base58check payload; the first four bytes
+	// are its checksum. nil means Sha256d; Groestlcoin uses its PoW hash.
+	AddressChecksum HashFunc
+}
+
+// TxHasher returns TxHash, or Sha256d when the algorithm sets none.
+func (a *Algorithm) TxHasher() HashFunc {
+	if a.TxHash != nil {
+		return a.TxHash
+	}
+	return Sha256d
+}
+
+// AddressChecksummer returns AddressChecksum, or Sha256d when the
+// algorithm sets none.
+func (a *Algorithm) AddressChecksummer() HashFunc {
+	if a.AddressChecksum != nil {
+		return a.AddressChecksum
+	}
+	return Sha256d
 }
 
 // AcceptsHeaderSize reports whether n is a header length chains of this
@@ -170,6 +202,9 @@ func ForParams(name string, p Params) (*Algorithm, error) {
 	return a, nil
 }
 
+// Sha256 writes SHA-256(data) into dst.
+func Sha256(dst *[32]byte, data []byte) { *dst = sha256.Sum256(data) }
+
 // Sha256d writes SHA-256(SHA-256(data)) into dst.
 func Sha256d(dst *[32]byte, data []byte) {
 	first := sha256.Sum256(data)
@@ -189,9 +224,12 @@ func scryptHash(dst *[32]byte, header []byte) {
 func init() {
 	Register(&Algorithm{Name: "sha256d", Multiplier: 1, Hash: Sha256d}, "sha256", "sha-256")
 	Register(&Algorithm{Name: "scrypt", Multiplier: 65536, Hash: scryptLTC})
-	Register(&Algorithm{Name: "x11", Multiplier: 1, Hash: x11Hash})
-	Register(&Algorithm{Name: "quark", Multiplier: 1, Hash: quarkHash})
-	Register(&Algorithm{Name: "groestl", Multiplier: 256, Hash: groestlHash})
+	Register(&Algorithm{Name: "x11", Multiplier: 1, Hash: x11Hash, BlockIDIsPoW: true})
+	Register(&Algorithm{Name: "quark", Multiplier: 1, Hash: quarkHash, BlockIDIsPoW: true})
+	Register(&Algorithm{
+		Name: "groestl", Multiplier: 256, Hash: groestlHash,
+		BlockIDIsPoW: true, TxHash: Sha256, AddressChecksum: groestlHash,
+	})
 	Register(&Algorithm{Name: "neoscrypt", Multiplier: 65536, Hash: neoscryptHash})
 	jane, err := NewScryptJane(Params{})
 	if err != nil {

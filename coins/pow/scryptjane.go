@@ -54,6 +54,8 @@ func NewScryptJane(p Params) (*Algorithm, error) {
 		Hash:        s.hash,
 		HashAt:      s.hashAt,
 		HeaderSizes: []int{HeaderSize, LongHeaderSize},
+		// YACoin names its (80-byte header) blocks by their scrypt-jane hash.
+		BlockIDIsPoW: true,
 	}, nil
 }
 
