@@ -2,14 +2,19 @@ package pools
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"math/big"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/multipool/multipool/coins"
+	"github.com/multipool/multipool/coins/daemon"
 	"github.com/multipool/multipool/coins/pow"
+	"github.com/multipool/multipool/payout/ledger"
 	"github.com/multipool/multipool/pools/stratum"
 )
 
@@ -24,6 +29,10 @@ type algoCase struct {
 	// N-factor boundary for the time-dependent algorithms, so the test
 	// sees the pool hash with the share's own time.
 	ntimeOffset uint32
+	// powBlockID: the coin names blocks by their PoW hash, not SHA-256d.
+	powBlockID bool
+	// singleSHA256Tx: the coin's txids are single SHA-256 (Groestlcoin).
+	singleSHA256Tx bool
 }
 
 // algoCases covers every registered algorithm: those without a daemon
@@ -31,13 +40,14 @@ type algoCase struct {
 var algoCases = []algoCase{
 	{algo: "sha256d", coin: "bitcoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 1},
 	{algo: "scrypt", coin: "dogecoin-regtest", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536},
-	{algo: "x11", coin: "dash-regtest", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 1},
-	{algo: "quark", coin: "quarkcoin", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 1},
-	{algo: "groestl", coin: "groestlcoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 256},
+	{algo: "x11", coin: "dash-regtest", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 1, powBlockID: true},
+	{algo: "quark", coin: "quarkcoin", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 1, powBlockID: true},
+	{algo: "groestl", coin: "groestlcoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 256,
+		powBlockID: true, singleSHA256Tx: true},
 	{algo: "neoscrypt", coin: "feathercoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 65536},
 	// YACoin's schedule: N factor 4 (N = 32) until 1368515488, then 5.
 	{algo: "scrypt-jane", coin: "yacoin", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536,
-		curTime: 1368515488 - 5, ntimeOffset: 10},
+		curTime: 1368515488 - 5, ntimeOffset: 10, powBlockID: true},
 	// Vertcoin's table: N = 2048 from 1389306217, 4096 from 1456415081.
 	{algo: "scrypt-n", coin: "vertcoin-scryptn", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536,
 		curTime: 1456415081 - 5, ntimeOffset: 10},
@@ -54,7 +64,12 @@ const algoNetworkBits = "200fffff"
 // target is accepted, above it rejected with 23, at or below the network
 // target a block candidate. The share difficulty is chosen so that the
 // coin's multiplier decides verdicts: with the wrong multiplier some would
-// come out differently.
+// come out differently. The merkle root is computed here with the chain's
+// transaction hash (single SHA-256 on Groestlcoin), so a pool hashing the
+// coinbase otherwise would judge another header; each block the pool
+// submits must carry that header and be recorded under the chain's block
+// id (the PoW hash on Dash, Quarkcoin, Groestlcoin, YACoin) and coinbase
+// txid.
 func TestAlgorithmsThroughPool(t *testing.T) {
 	covered := map[string]bool{}
 	for _, c := range algoCases {
@@ -100,8 +115,9 @@ func testAlgorithmThroughPool(t *testing.T, reg *coins.Registry, tc algoCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &countRecorder{}
-	p, err := New(Config{Coin: coin, Address: addr, Now: func() time.Time { return now }}, StaticDaemon{tmpl}, rec, nil)
+	rec := &blockRecorder{}
+	d := &acceptingDaemon{StaticDaemon: StaticDaemon{tmpl}}
+	p, err := New(Config{Coin: coin, Address: addr, Now: func() time.Time { return now }}, d, rec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,8 +174,18 @@ func testAlgorithmThroughPool(t *testing.T, reg *coins.Registry, tc algoCase) {
 		en2 := binary.BigEndian.AppendUint32(nil, i)
 		nonce := 0x9e3779b9 * (i + 1)
 		coinbase := work.Coinbase(nil, en1, en2)
+		var txid [32]byte
+		if tc.singleSHA256Tx {
+			txid = sha256.Sum256(coinbase)
+		} else {
+			pow.Sha256d(&txid, coinbase)
+		}
+		root := txid
+		for _, b := range work.Branch {
+			pow.Sha256d(&root, append(root[:], b[:]...))
+		}
 		var header [80]byte
-		work.Header(&header, work.MerkleRoot(coinbase), work.Version, ntime, nonce)
+		work.Header(&header, root, work.Version, ntime, nonce)
 		var hash [32]byte
 		alg.Hash(&hash, header[:])
 		if i == 0 && tc.ntimeOffset != 0 {
@@ -186,9 +212,23 @@ func testAlgorithmThroughPool(t *testing.T, reg *coins.Registry, tc algoCase) {
 		switch {
 		case wantBlock:
 			blocks++
-			if r.Err != nil || !r.Block || r.BlockAccepted {
+			if r.Err != nil || !r.Block || !r.BlockAccepted {
 				t.Fatalf("share %d (hash %s at or under the network target): err %v block %v accepted %v",
 					i, pow.ReverseHex(&hash), r.Err, r.Block, r.BlockAccepted)
+			}
+			id := pow.ReverseHex(&hash)
+			if !tc.powBlockID {
+				var h [32]byte
+				pow.Sha256d(&h, header[:])
+				id = pow.ReverseHex(&h)
+			}
+			last := rec.last
+			if r.BlockHash != id || last.Hash != id || last.CoinbaseTxID != pow.ReverseHex(&txid) {
+				t.Fatalf("block %d recorded as %s (result %s), coinbase %s; want id %s, coinbase %s",
+					blocks, last.Hash, r.BlockHash, last.CoinbaseTxID, id, pow.ReverseHex(&txid))
+			}
+			if got := d.last; !strings.HasPrefix(got, hex.EncodeToString(header[:])) {
+				t.Fatalf("submitted block starts %.160s, want the share's header %x", got, header)
 			}
 		case wantShare:
 			accepted++
@@ -207,12 +247,37 @@ func testAlgorithmThroughPool(t *testing.T, reg *coins.Registry, tc algoCase) {
 		t.Fatalf("after the search: %d accepted, %d rejected, %d blocks, %d decided by the multiplier; want each >= %d",
 			accepted, rejected, blocks, multiplierDecided, enough)
 	}
-	if rec.shares != accepted+rejected+blocks || rec.blocks != 0 {
-		t.Errorf("recorder: %d shares, %d blocks; want %d shares (every verdict) and no block (the static daemon refuses them)",
-			rec.shares, rec.blocks, accepted+rejected+blocks)
+	if rec.shares != accepted+rejected+blocks || rec.blocks != blocks || d.submitted != blocks {
+		t.Errorf("recorder: %d shares, %d blocks, %d submitted; want %d shares (every verdict) and %d blocks",
+			rec.shares, rec.blocks, d.submitted, accepted+rejected+blocks, blocks)
 	}
 	t.Logf("%s on %s: %d accepted, %d rejected (low difficulty), %d block candidates; multiplier %d decided %d verdicts",
 		tc.algo, tc.coin, accepted, rejected, blocks, tc.multiplier, multiplierDecided)
+}
+
+// acceptingDaemon serves a fixed template and accepts every block,
+// keeping the last one.
+type acceptingDaemon struct {
+	StaticDaemon
+	submitted int
+	last      string
+}
+
+func (d *acceptingDaemon) SubmitBlock(_ context.Context, blockHex string) daemon.SubmitResult {
+	d.submitted++
+	d.last = blockHex
+	return daemon.SubmitResult{Accepted: true}
+}
+
+// blockRecorder counts shares and keeps the last block record.
+type blockRecorder struct {
+	countRecorder
+	last ledger.Block
+}
+
+func (r *blockRecorder) RecordBlock(b ledger.Block) error {
+	r.last = b
+	return r.countRecorder.RecordBlock(b)
 }
 
 // TestShareTargetUsesCoinMultiplier feeds one header to pools of two coins

@@ -33,6 +33,27 @@ type coinbaseSpec struct {
 	POS        bool
 	TxMessages bool
 	Message    []byte
+	// ExtraPayload is Dash's DIP4 coinbase payload; when set the coinbase
+	// is a special transaction (version 3, type 5) that carries it after
+	// the lock time.
+	ExtraPayload []byte
+}
+
+// dashCoinbaseVersion is the version field of a DIP2 special transaction
+// of type 5 (coinbase): version 3 in the low 16 bits, the type above.
+const dashCoinbaseVersion = 3 | 5<<16
+
+// tailLen is the length of what follows the outputs: the lock time, a tx
+// message and an extra payload. Witness data goes before it.
+func (s coinbaseSpec) tailLen() int {
+	n := 4
+	if s.TxMessages {
+		n += len(appendVarInt(nil, uint64(len(s.Message)))) + len(s.Message)
+	}
+	if s.ExtraPayload != nil {
+		n += len(appendVarInt(nil, uint64(len(s.ExtraPayload)))) + len(s.ExtraPayload)
+	}
+	return n
 }
 
 // coinbaseParts is the coinbase split around the extranonce, in the
@@ -67,6 +88,12 @@ func buildCoinbase(s coinbaseSpec) (coinbaseParts, error) {
 	if s.TxMessages {
 		version = 2
 	}
+	if s.ExtraPayload != nil {
+		if s.TxMessages || s.POS {
+			return coinbaseParts{}, errors.New("coinbase payload on a coin with tx messages or POS time: no chain has both")
+		}
+		version = dashCoinbaseVersion
+	}
 	b1 = binary.LittleEndian.AppendUint32(b1, version)
 	if s.POS {
 		b1 = binary.LittleEndian.AppendUint32(b1, s.POSTime)
@@ -93,21 +120,21 @@ func buildCoinbase(s coinbaseSpec) (coinbaseParts, error) {
 		b2 = appendVarInt(b2, uint64(len(s.Message)))
 		b2 = append(b2, s.Message...)
 	}
+	if s.ExtraPayload != nil {
+		b2 = appendVarInt(b2, uint64(len(s.ExtraPayload)))
+		b2 = append(b2, s.ExtraPayload...)
+	}
 	return coinbaseParts{Coinb1: b1, Coinb2: b2}, nil
 }
 
 // witnessCoinbase turns the non-witness serialization of a coinbase into
 // the witness form: marker and flag after the version (and POS time), and
-// one 32-zero-byte witness item before the lock time.
-func witnessCoinbase(tx []byte, pos, txMessages bool, messageLen int) []byte {
+// one 32-zero-byte witness item before the tail (lock time and what
+// follows it, tailLen bytes).
+func witnessCoinbase(tx []byte, pos bool, tailLen int) []byte {
 	head := 4
 	if pos {
 		head += 4
-	}
-	// The lock time (and a tx message) close the transaction.
-	tailLen := 4
-	if txMessages {
-		tailLen += len(appendVarInt(nil, uint64(messageLen))) + messageLen
 	}
 	body := tx[head : len(tx)-tailLen]
 	out := make([]byte, 0, len(tx)+2+34)

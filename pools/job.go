@@ -34,13 +34,12 @@ type job struct {
 	poolReward    int64 // the output to the pool address
 
 	// Block assembly.
-	txCount    int
-	txData     []byte // every template transaction, raw, in template order
-	mweb       []byte // 0x01 + the template's mweb bytes, or nil
-	witness    bool   // the coinbase carries the witness nonce in the block
-	pos        bool
-	txMessages bool
-	messageLen int
+	txCount int
+	txData  []byte // every template transaction, raw, in template order
+	mweb    []byte // 0x01 + the template's mweb bytes, or nil
+	witness bool   // the coinbase carries the witness nonce in the block
+	pos     bool
+	tailLen int // coinbase bytes after the outputs (coinbaseSpec.tailLen)
 
 	mu   sync.Mutex // guards seen
 	seen map[shareKey]struct{}
@@ -54,12 +53,17 @@ type shareKey struct {
 
 // jobSpec is what a template becomes a job with.
 type jobSpec struct {
-	tmpl       *daemon.BlockTemplate
-	payout     []txOut // all outputs but the witness commitment, pool first
-	tag        []byte
-	pos        bool
-	txMessages bool
-	clean      bool
+	tmpl *daemon.BlockTemplate
+	// payout holds the pool's outputs, the pool's own first; required the
+	// outputs the template demands (Dash's masternode and superblock
+	// payments). The witness commitment comes last, from the template.
+	payout, required []txOut
+	tag              []byte
+	pos              bool
+	txMessages       bool
+	clean            bool
+	// txHash is the chain's transaction hash (nil: SHA-256d).
+	txHash pow.HashFunc
 }
 
 // newJob builds a job from a block template.
@@ -84,7 +88,7 @@ func newJob(s jobSpec) (*job, error) {
 		}
 	}
 
-	outs := append([]txOut(nil), s.payout...)
+	outs := append(append([]txOut(nil), s.payout...), s.required...)
 	witness := false
 	if t.DefaultWitnessCommitment != "" {
 		script, err := witnessCommitmentScript(t.DefaultWitnessCommitment)
@@ -100,6 +104,11 @@ func newJob(s jobSpec) (*job, error) {
 	}
 	if s.txMessages {
 		spec.Message = s.tag
+	}
+	if t.CoinbasePayload != "" {
+		if spec.ExtraPayload, err = hex.DecodeString(t.CoinbasePayload); err != nil {
+			return nil, fmt.Errorf("template coinbase_payload: %w", err)
+		}
 	}
 	cb, err := buildCoinbase(spec)
 	if err != nil {
@@ -135,6 +144,7 @@ func newJob(s jobSpec) (*job, error) {
 	work := &stratum.Work{
 		PrevHash: prev, Coinb1: cb.Coinb1, Coinb2: cb.Coinb2, Branch: branch,
 		Version: t.Version, NBits: uint32(bits), NTime: uint32(t.CurTime),
+		TxHash: s.txHash,
 	}
 	branchHex := make([]string, len(branch))
 	for i := range branch {
@@ -158,7 +168,7 @@ func newJob(s jobSpec) (*job, error) {
 		height: t.Height, prevHash: t.PreviousBlockHash, bits: uint32(bits), target: target, targetBytes: pow.NewTarget(target),
 		curTime: uint32(t.CurTime), coinbaseValue: t.CoinbaseValue, poolReward: s.payout[0].Value,
 		txCount: len(t.Transactions), txData: txData, mweb: mweb, witness: witness,
-		pos: s.pos, txMessages: s.txMessages, messageLen: len(spec.Message),
+		pos: s.pos, tailLen: spec.tailLen(),
 		seen: make(map[shareKey]struct{}),
 	}, nil
 }
@@ -179,7 +189,7 @@ func (j *job) firstSeen(k shareKey) bool {
 func (j *job) assembleBlock(header *[80]byte, coinbase []byte) []byte {
 	cb := coinbase
 	if j.witness {
-		cb = witnessCoinbase(coinbase, j.pos, j.txMessages, j.messageLen)
+		cb = witnessCoinbase(coinbase, j.pos, j.tailLen)
 	}
 	out := make([]byte, 0, 80+9+len(cb)+len(j.txData)+len(j.mweb))
 	out = append(out, header[:]...)

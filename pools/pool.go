@@ -2,6 +2,7 @@ package pools
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -240,9 +241,14 @@ func (p *Pool) update(ctx context.Context, lastJob *time.Time) error {
 	if !newBlock && !stale {
 		return nil
 	}
+	required, err := p.requiredOutputs(t)
+	if err != nil {
+		return fmt.Errorf("template at height %d: %w", t.Height, err)
+	}
 	j, err := newJob(jobSpec{
-		tmpl: t, payout: p.splitReward(t.CoinbaseValue), tag: p.tag,
-		pos: p.coin.Reward == "POS", txMessages: p.coin.TxMessages, clean: newBlock,
+		tmpl: t, payout: p.splitReward(t.CoinbaseValue - t.RequiredPayments().Total()), required: required,
+		tag: p.tag, pos: p.coin.Reward == "POS", txMessages: p.coin.TxMessages, clean: newBlock,
+		txHash: p.coin.TxHasher(),
 	})
 	if err != nil {
 		return fmt.Errorf("build job at height %d: %w", t.Height, err)
@@ -264,6 +270,32 @@ func (p *Pool) update(ctx context.Context, lastJob *time.Time) error {
 		p.log.Debug("rebroadcast job", "height", t.Height, "job", j.notify.ID)
 	}
 	return nil
+}
+
+// requiredOutputs turns the payments a template demands (Dash's
+// masternode and superblock payments) into coinbase outputs, taking the
+// script from the template or, when it gives only an address, from the
+// coin's address format.
+func (p *Pool) requiredOutputs(t *daemon.BlockTemplate) ([]txOut, error) {
+	pays := t.RequiredPayments()
+	if len(pays) == 0 {
+		return nil, nil
+	}
+	outs := make([]txOut, 0, len(pays))
+	for i, pay := range pays {
+		var script []byte
+		var err error
+		if pay.Script != "" {
+			script, err = hex.DecodeString(pay.Script)
+		} else {
+			script, err = p.coin.AddressScript(pay.Payee)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("required payment %d to %q: %w", i, pay.Payee, err)
+		}
+		outs = append(outs, txOut{Value: pay.Amount, Script: script})
+	}
+	return outs, nil
 }
 
 // splitReward fills in output values: each reward recipient gets its

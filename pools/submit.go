@@ -71,7 +71,7 @@ func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
 	var found *ledger.Block
 	if j.targetBytes.Meets(&hash) {
 		res.Block = true
-		found = p.submitBlock(ctx, j, s, &header, coinbase)
+		found = p.submitBlock(ctx, j, s, &header, &hash, coinbase)
 		res.BlockAccepted = found != nil
 		if found != nil {
 			res.BlockHash = found.Hash
@@ -130,12 +130,12 @@ func (p *Pool) shareTarget(diff float64) (*pow.Target, error) {
 
 // submitBlock assembles and submits a block and asks for the next
 // template. It returns the block's record when a daemon accepted it.
-func (p *Pool) submitBlock(ctx context.Context, j *job, s *stratum.Share, header *[80]byte, coinbase []byte) *ledger.Block {
+func (p *Pool) submitBlock(ctx context.Context, j *job, s *stratum.Share, header *[80]byte, powHash *[32]byte, coinbase []byte) *ledger.Block {
 	var id [32]byte
-	pow.Sha256d(&id, header[:])
+	p.coin.BlockID(&id, header[:], powHash)
 	hash := displayHex(id)
 	var txid [32]byte
-	pow.Sha256d(&txid, coinbase)
+	p.coin.HashTx(&txid, coinbase)
 	block := j.assembleBlock(header, coinbase)
 
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -200,6 +202,68 @@ func TestTemplateNormalise(t *testing.T) {
 			}
 			if tpl.Bits != tt.wantBits {
 				t.Fatalf("bits %q, want %q", tpl.Bits, tt.wantBits)
+			}
+		})
+	}
+}
+
+// TestTemplatePayments: Dash's required payments decode from an array, a
+// single object or the old payee fields, and amounts or scripts that
+// cannot be paid are refused.
+func TestTemplatePayments(t *testing.T) {
+	var base map[string]any
+	if err := json.Unmarshal(loadResult(t, "btcd-regtest-getblocktemplate.json"), &base); err != nil {
+		t.Fatal(err)
+	}
+	value := int64(base["coinbasevalue"].(float64))
+	const script = "76a914bfb885c89c83cd44992a8ade29b610e6ddf00c5788ac"
+	tests := []struct {
+		name    string
+		extra   map[string]any
+		want    Payments // nil with ok false: refused
+		payload string
+		ok      bool
+	}{
+		{"none", nil, nil, "", true},
+		{"null", map[string]any{"masternode": nil, "superblock": nil}, nil, "", true},
+		{"array and superblock", map[string]any{
+			"masternode":       []any{map[string]any{"payee": "X", "script": strings.ToUpper(script), "amount": 1000}},
+			"superblock":       []any{map[string]any{"payee": "", "script": "6a", "amount": 5}},
+			"coinbase_payload": "0100AB",
+		}, Payments{{Payee: "X", Script: script, Amount: 1000}, {Script: "6a", Amount: 5}}, "0100ab", true},
+		{"one object", map[string]any{"masternode": map[string]any{"payee": "X", "amount": 7}},
+			Payments{{Payee: "X", Amount: 7}}, "", true},
+		{"old payee fields", map[string]any{"payee": "X", "payee_amount": 9}, Payments{{Payee: "X", Amount: 9}}, "", true},
+		{"negative amount", map[string]any{"masternode": []any{map[string]any{"script": script, "amount": -1}}}, nil, "", false},
+		{"more than the coinbase", map[string]any{
+			"masternode": []any{map[string]any{"script": script, "amount": value}},
+			"superblock": []any{map[string]any{"script": script, "amount": 1}},
+		}, nil, "", false},
+		{"script not hex", map[string]any{"masternode": []any{map[string]any{"script": "zz", "amount": 1}}}, nil, "", false},
+		{"no script, no payee", map[string]any{"masternode": []any{map[string]any{"amount": 1}}}, nil, "", false},
+		{"payload not hex", map[string]any{"coinbase_payload": "0g"}, nil, "", false},
+		{"masternode a string", map[string]any{"masternode": "X"}, nil, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := maps.Clone(base)
+			maps.Copy(m, tt.extra)
+			raw, _ := json.Marshal(m)
+			tpl, err := ParseBlockTemplate(raw)
+			if !tt.ok {
+				if !errors.Is(err, ErrBadTemplate) {
+					t.Fatalf("got %v, want ErrBadTemplate", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tpl.RequiredPayments(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("payments %+v, want %+v", got, tt.want)
+			}
+			if tpl.CoinbasePayload != tt.payload {
+				t.Errorf("payload %q, want %q", tpl.CoinbasePayload, tt.payload)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -43,6 +44,78 @@ type BlockTemplate struct {
 	Rules       []string          `json:"rules"`
 	CoinbaseAux map[string]string `json:"coinbaseaux"`
 	LongPollID  string            `json:"longpollid"`
+
+	// Masternode lists the masternode payments (and, from Dash 20, the
+	// platform's share) a Dash coinbase must carry, out of CoinbaseValue.
+	// Dash 0.12.1 sent one object, later versions an array; both decode.
+	Masternode Payments `json:"masternode"`
+	// Superblock lists the governance payments of a Dash superblock.
+	Superblock Payments `json:"superblock"`
+	// Payee and PayeeAmount are the single masternode payment of Dash
+	// 0.11/0.12.0 templates; normalise moves them into Masternode.
+	Payee       string `json:"payee"`
+	PayeeAmount int64  `json:"payee_amount"`
+	// CoinbasePayload is Dash's DIP4 coinbase payload (CbTx), hex. When it
+	// is set the coinbase must be a version 3, type 5 special transaction
+	// that carries it after the lock time.
+	CoinbasePayload string `json:"coinbase_payload"`
+}
+
+// Payment is one output a template requires in the coinbase.
+type Payment struct {
+	// Payee is the address, as the daemon prints it; may be empty (the
+	// platform's OP_RETURN output has none).
+	Payee string `json:"payee"`
+	// Script is the output script, hex; when empty the pool derives it
+	// from Payee.
+	Script string `json:"script"`
+	// Amount is in the smallest unit.
+	Amount int64 `json:"amount"`
+}
+
+// Payments is a list of required coinbase outputs. It decodes from an
+// array, a single object or null.
+type Payments []Payment
+
+// UnmarshalJSON accepts an array of payments, one payment object or null.
+func (p *Payments) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		*p = nil
+		return nil
+	case b[0] == '{':
+		var one Payment
+		if err := json.Unmarshal(b, &one); err != nil {
+			return err
+		}
+		*p = Payments{one}
+		return nil
+	}
+	var many []Payment
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*p = many
+	return nil
+}
+
+// Total returns the sum of the amounts.
+func (p Payments) Total() int64 {
+	var t int64
+	for _, x := range p {
+		t += x.Amount
+	}
+	return t
+}
+
+// RequiredPayments returns the masternode and superblock payments, in
+// that order: the outputs besides the pool's that the coinbase must carry.
+func (t *BlockTemplate) RequiredPayments() Payments {
+	if len(t.Masternode) == 0 && len(t.Superblock) == 0 {
+		return nil
+	}
+	return append(slices.Clone(t.Masternode), t.Superblock...)
 }
 
 // TemplateTx is one transaction of a block template, in template order.
@@ -145,6 +218,9 @@ func (t *BlockTemplate) normalise() error {
 	if t.MWEB != "" && (!isHex(t.MWEB) || len(t.MWEB)%2 != 0) {
 		return fmt.Errorf("%w: mweb is not hex", ErrBadTemplate)
 	}
+	if err := t.normalisePayments(); err != nil {
+		return err
+	}
 	for i := range t.Transactions {
 		if err := t.Transactions[i].normalise(); err != nil {
 			return fmt.Errorf("%w: transaction %d: %w", ErrBadTemplate, i, err)
@@ -155,6 +231,42 @@ func (t *BlockTemplate) normalise() error {
 			}
 		}
 	}
+	return nil
+}
+
+// normalisePayments checks the Dash fields: payments with a script or a
+// payee and an amount that fits in the coinbase value, a hex payload.
+func (t *BlockTemplate) normalisePayments() error {
+	if len(t.Masternode) == 0 && t.Payee != "" && t.PayeeAmount > 0 {
+		t.Masternode = Payments{{Payee: t.Payee, Amount: t.PayeeAmount}}
+	}
+	var total int64
+	for _, list := range []struct {
+		name string
+		p    Payments
+	}{{"masternode", t.Masternode}, {"superblock", t.Superblock}} {
+		for i := range list.p {
+			x := &list.p[i]
+			if x.Amount < 0 || x.Amount > t.CoinbaseValue {
+				return fmt.Errorf("%w: %s payment %d: amount %d outside 0..coinbasevalue %d", ErrBadTemplate, list.name, i, x.Amount, t.CoinbaseValue)
+			}
+			if x.Script != "" && (!isHex(x.Script) || len(x.Script)%2 != 0) {
+				return fmt.Errorf("%w: %s payment %d: script is not hex", ErrBadTemplate, list.name, i)
+			}
+			if x.Script == "" && x.Payee == "" {
+				return fmt.Errorf("%w: %s payment %d has neither script nor payee", ErrBadTemplate, list.name, i)
+			}
+			x.Script = strings.ToLower(x.Script)
+			total += x.Amount
+		}
+	}
+	if total > t.CoinbaseValue {
+		return fmt.Errorf("%w: required payments %d exceed coinbasevalue %d", ErrBadTemplate, total, t.CoinbaseValue)
+	}
+	if p := t.CoinbasePayload; p != "" && (!isHex(p) || len(p)%2 != 0) {
+		return fmt.Errorf("%w: coinbase_payload is not hex", ErrBadTemplate)
+	}
+	t.CoinbasePayload = strings.ToLower(t.CoinbasePayload)
 	return nil
 }
 
@@ -176,6 +288,11 @@ func (tx *TemplateTx) normalise() error {
 		}
 		*f = strings.ToLower(*f)
 	}
+	if tx.TxID == "" && tx.Hash != "" && !hasWitness(raw) {
+		// Without witness data the hash is the txid, whatever hash
+		// function the chain uses for ids.
+		tx.TxID = tx.Hash
+	}
 	if tx.TxID == "" {
 		id, err := TxID(raw)
 		if err != nil {
@@ -194,7 +311,7 @@ func (tx *TemplateTx) normalise() error {
 // carries witness data, else the txid (Litecoin's HogEx, flag 0x08 without
 // witness, has wtxid == txid).
 func WitnessHash(raw []byte, txid string) string {
-	if len(raw) > 5 && raw[4] == 0 && raw[5]&0x01 != 0 {
+	if hasWitness(raw) {
 		return displayHash(sha256d(raw))
 	}
 	return txid
@@ -370,3 +487,9 @@ func isHex(s string) bool {
 }
 
 func isHexLen(s string, n int) bool { return len(s) == n && isHex(s) }
+
+// hasWitness reports whether a serialized transaction has the segwit
+// marker and a witness flag.
+func hasWitness(raw []byte) bool {
+	return len(raw) > 5 && raw[4] == 0 && raw[5]&0x01 != 0
+}

@@ -21,6 +21,10 @@ type Work struct {
 	Version uint32
 	NBits   uint32
 	NTime   uint32
+	// TxHash hashes the coinbase into the first merkle leaf; nil means
+	// SHA-256d. The notify does not carry it: it is the chain's convention
+	// (single SHA-256 on Groestlcoin).
+	TxHash pow.HashFunc
 }
 
 // StratumPrevHash converts header-order previous hash bytes into the
@@ -93,7 +97,11 @@ func (w *Work) Coinbase(dst, en1, en2 []byte) []byte {
 // MerkleRoot folds the coinbase hash through the branch.
 func (w *Work) MerkleRoot(coinbase []byte) [32]byte {
 	var root [32]byte
-	pow.Sha256d(&root, coinbase)
+	if w.TxHash != nil {
+		w.TxHash(&root, coinbase)
+	} else {
+		pow.Sha256d(&root, coinbase)
+	}
 	var buf [64]byte
 	for i := range w.Branch {
 		copy(buf[:32], root[:])

@@ -395,7 +395,7 @@ func (b *bench) conn(ctx context.Context, i int, sem chan struct{}, ready *sync.
 func (b *bench) login(ctx context.Context) (*client.Client, *client.JobUpdate, error) {
 	c, err := client.Dial(ctx, client.Config{
 		Addr: b.addr, User: b.cfg.User, Password: b.cfg.Password,
-		Timeout: b.cfg.Timeout, Dialer: b.cfg.Dialer,
+		Timeout: b.cfg.Timeout, Dialer: b.cfg.Dialer, TxHash: b.alg.TxHash,
 	}, b.cfg.Log)
 	if err != nil {
 		return nil, nil, err

@@ -289,6 +289,7 @@ func (m *miner) connectLoop(ctx context.Context) error {
 			User:     m.cfg.User,
 			Password: m.cfg.Password,
 			Timeout:  m.cfg.Timeout,
+			TxHash:   m.alg.TxHash, // the chain convention that goes with the algorithm
 		}, m.cfg.Log)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/multipool/multipool/coins/pow"
 	"github.com/multipool/multipool/pools/stratum"
 )
 
@@ -81,6 +82,9 @@ type Config struct {
 	IdleTimeout time.Duration
 	// Dialer opens the connection; nil means a net.Dialer.
 	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+	// TxHash is the chain's transaction hash, set on every decoded Work
+	// so its MerkleRoot matches the pool's; nil means SHA-256d.
+	TxHash pow.HashFunc
 }
 
 // JobUpdate is one mining.notify with what was in force when it came.

@@ -217,6 +217,7 @@ func (c *Client) notify(params []json.RawMessage) {
 		c.log.Warn("bad job from pool", "err", err)
 		return
 	}
+	w.TxHash = c.cfg.TxHash
 	received := c.lineAt
 	if received.IsZero() { // line handling driven by a test, not readLoop
 		received = time.Now()
