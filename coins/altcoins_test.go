@@ -39,7 +39,7 @@ var altcoinWants = map[string]altcoinWant{
 	"dash-regtest": {"x11", "regtest", "fcc1b7dc", "", 140, 19, nil, 1, 100, 8, 150, 19899, 19898, "POW", 70233},
 
 	"quarkcoin":         {"quark", "main", "fea503dd", "", 58, 9, nil, 1, 240, 5, 30, 11973, 11972, "POW", 70015},
-	"quarkcoin-testnet": {"quark", "test", "011a39f7", "", 119, 199, nil, 1, 240, 5, 30, 0, 0, "POW", 70015},
+	"quarkcoin-testnet": {"quark", "test", "011a39f7", "", 119, 199, nil, 1, 240, 5, 30, 21973, 0, "POW", 70015},
 
 	"yacoin": {"scrypt-jane", "main", "d9e6e7e5", "", 77, 139, nil, 65536, 6, 6, 60, 7688, 7687, "POS", 70015},
 
