@@ -514,3 +514,36 @@ func TestRedisOutageLosesNoAcceptedShare(t *testing.T) {
 		t.Fatalf("Redis has %d valid shares, the miner was told %d were accepted", stats.Valid, st.Accepted)
 	}
 }
+
+// lostReplyDaemon submits blocks for real but reports that no daemon
+// answered, as when a reply is lost or comes after the pool's timeout.
+type lostReplyDaemon struct{ *daemon.Client }
+
+func (d lostReplyDaemon) SubmitBlock(ctx context.Context, blockHex string) daemon.SubmitResult {
+	d.Client.SubmitBlock(ctx, blockHex)
+	return daemon.SubmitResult{Unreachable: true, Reason: "reply lost (test)"}
+}
+
+// TestBlockRecordedWhenSubmitReplyIsLost: a block the daemon took is
+// recorded (and its round closed) even though the submit got no answer:
+// the pool looks the block up on the chain.
+func TestBlockRecordedWhenSubmitReplyIsLost(t *testing.T) {
+	r := newRig(t, rigOptions{daemon: func(c *daemon.Client) pools.Daemon { return lostReplyDaemon{c} }})
+	r.mineBlocks(t, r.node.NewAddress(t, "bech32")+".lost", 1)
+	ctx := context.Background()
+	var blocks []ledger.Block
+	waitFor(t, 10*time.Second, "the block in Redis", func() bool {
+		var err error
+		blocks, err = r.ledger.Blocks(ctx, r.coin.Key)
+		return err == nil && len(blocks) >= 1
+	})
+	var tip string
+	json.Unmarshal(r.node.RPC(t, "getbestblockhash"), &tip)
+	found := false
+	for _, b := range blocks {
+		found = found || b.Hash == tip
+	}
+	if !found {
+		t.Errorf("chain tip %s is not among the recorded blocks %+v", tip, blocks)
+	}
+}

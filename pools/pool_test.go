@@ -2,10 +2,13 @@ package pools
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/multipool/multipool/coins"
+	"github.com/multipool/multipool/coins/daemon"
 	"github.com/multipool/multipool/payout/ledger"
 	"github.com/multipool/multipool/pools/stratum"
 )
@@ -127,5 +130,88 @@ func TestRewardRecipientsSplit(t *testing.T) {
 	}
 	if _, err := New(Config{Coin: coin, Address: "notanaddress"}, StaticDaemon{}, &countRecorder{}, nil); err == nil {
 		t.Fatal("a bad pool address was accepted")
+	}
+}
+
+// unclearDaemon answers no submit (Unreachable) and looks blocks up with
+// a fixed result.
+type unclearDaemon struct {
+	StaticDaemon
+	inconclusive bool
+	conf         int64
+	err          error
+	lookups      int
+}
+
+func (d *unclearDaemon) SubmitBlock(context.Context, string) daemon.SubmitResult {
+	if d.inconclusive {
+		return daemon.SubmitResult{Inconclusive: true, Reason: "inconclusive"}
+	}
+	return daemon.SubmitResult{Unreachable: true, Reason: "timeout"}
+}
+
+func (d *unclearDaemon) GetBlock(_ context.Context, hash string) (*daemon.BlockInfo, error) {
+	d.lookups++
+	if d.err != nil {
+		return nil, d.err
+	}
+	return &daemon.BlockInfo{Hash: hash, Confirmations: d.conf}, nil
+}
+
+// TestUnclearSubmitLooksUpTheBlock: when no daemon accepts or rejects a
+// block, it counts as found only if the daemon has it on its main chain.
+func TestUnclearSubmitLooksUpTheBlock(t *testing.T) {
+	tests := []struct {
+		name string
+		d    *unclearDaemon
+		want bool
+	}{
+		{"unanswered, on the main chain", &unclearDaemon{conf: 1}, true},
+		{"inconclusive, on the main chain", &unclearDaemon{inconclusive: true, conf: 1}, true},
+		{"inconclusive, on a side chain", &unclearDaemon{inconclusive: true, conf: -1}, false},
+		{"unanswered, lookup fails too", &unclearDaemon{err: errors.New("connection refused")}, false},
+	}
+	reg, err := coins.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	coin, err := reg.Get("bitcoin-regtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl := loadTemplate(t, "btcd-regtest-getblocktemplate.json")
+			tmpl.Bits = algoNetworkBits // one hash in 16 is a block
+			tt.d.Template = tmpl
+			rec := &blockRecorder{}
+			now := time.Unix(tmpl.CurTime+10, 0)
+			addr, _ := coin.EncodeAddress(coins.Address{Kind: coins.P2PKH, Hash: make([]byte, 20)})
+			p, err := New(Config{Coin: coin, Address: addr, Now: func() time.Time { return now }}, tt.d, rec, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var last time.Time
+			if err := p.update(context.Background(), &last); err != nil {
+				t.Fatal(err)
+			}
+			j := p.CurrentJob()
+			for n := uint32(0); n < 1000; n++ {
+				r := p.Submit(context.Background(), &stratum.Share{
+					Worker: &stratum.Worker{Name: "w"}, JobID: j.ID, Extranonce1: []byte{0, 0, 0, 9},
+					Extranonce2: binary.BigEndian.AppendUint32(nil, n), NTime: uint32(tmpl.CurTime), Nonce: n,
+					Difficulty: 1.0 / (1 << 30),
+				})
+				if !r.Block {
+					continue
+				}
+				if r.BlockAccepted != tt.want || (rec.blocks == 1) != tt.want || tt.d.lookups != 1 {
+					t.Fatalf("accepted %v, %d blocks recorded, %d lookups; want accepted %v after one lookup",
+						r.BlockAccepted, rec.blocks, tt.d.lookups, tt.want)
+				}
+				return
+			}
+			t.Fatal("no block candidate in 1000 shares")
+		})
 	}
 }

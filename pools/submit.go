@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/multipool/multipool/coins/daemon"
 	"github.com/multipool/multipool/coins/pow"
 	"github.com/multipool/multipool/payout/ledger"
 	"github.com/multipool/multipool/pools/stratum"
@@ -142,6 +143,15 @@ func (p *Pool) submitBlock(ctx context.Context, j *job, s *stratum.Share, header
 	defer cancel()
 	r := p.daemon.SubmitBlock(sctx, hex.EncodeToString(block))
 	defer p.Refresh()
+	if !r.Accepted && (r.Unreachable || r.Inconclusive) {
+		// No daemon said yes or no: the reply may have been lost, or the
+		// daemon may not have finished. Ask whether the block is on the
+		// main chain now, so a block that made it is not left unrecorded.
+		r.Accepted = p.onMainChain(sctx, hash)
+		if r.Accepted {
+			p.log.Info("block found on chain after an unclear submit", "hash", hash, "submit", r.Reason)
+		}
+	}
 	if !r.Accepted {
 		p.log.Warn("block rejected", "height", j.height, "hash", hash, "worker", s.Worker.Name, "reason", r.Reason)
 		return nil
@@ -154,6 +164,26 @@ func (p *Pool) submitBlock(ctx context.Context, j *job, s *stratum.Share, header
 		Difficulty: s.Difficulty, NetworkDifficulty: pow.TargetDifficulty(j.target, 1),
 		Time: p.cfg.Now(),
 	}
+}
+
+// blockLookup finds a block by hash; *daemon.Client has it.
+type blockLookup interface {
+	GetBlock(ctx context.Context, hash string) (*daemon.BlockInfo, error)
+}
+
+// onMainChain reports whether the daemon has the block on its main chain.
+// A daemon that cannot look blocks up, or does not answer, counts as no.
+func (p *Pool) onMainChain(ctx context.Context, hash string) bool {
+	d, ok := p.daemon.(blockLookup)
+	if !ok {
+		return false
+	}
+	b, err := d.GetBlock(ctx, hash)
+	if err != nil {
+		p.log.Warn("cannot tell whether a submitted block reached the chain", "hash", hash, "err", err)
+		return false
+	}
+	return b.Confirmations >= 1
 }
 
 // recordRejected counts a rejected share in the ledger's statistics.
