@@ -82,8 +82,11 @@
 // is outside TargetTime±VariancePercent, the difficulty becomes
 // current*TargetTime/average, moved by at most a factor of 4 up or down
 // and clamped to [MinDiff, MaxDiff]; the ring is then cleared. Only
-// accepted shares count; checks happen on submit, so a miner that finds
-// no share at all keeps its difficulty.
+// accepted shares count, and these checks happen on submit. A miner that
+// finds nothing would never be retargeted that way, so a session with no
+// accepted share for RetargetTime (since its last share, difficulty
+// change or start) gets a quarter of its difficulty, at least MinDiff,
+// with its next job, and its ring starts over.
 //
 // # Bans
 //

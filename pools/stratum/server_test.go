@@ -487,6 +487,63 @@ func TestVarDiffRetarget(t *testing.T) {
 	}
 }
 
+// TestVarDiffIdleRetarget: a varDiff session with no accepted share for
+// RetargetTime gets a quarter of its difficulty (down to MinDiff) with its
+// next job; a session whose shares flow keeps its own.
+func TestVarDiffIdleRetarget(t *testing.T) {
+	clock := newFakeClock()
+	src := &fakeSource{}
+	src.publish(testJob("j1", true))
+	cfg := basicConfig()
+	cfg.Now = clock.Now
+	cfg.Ports[0].VarDiff = &VarDiffConfig{MinDiff: 0.5, MaxDiff: 1024, TargetTime: 10 * time.Second, RetargetTime: 60 * time.Second, VariancePercent: 30}
+	_, addr := startServer(t, cfg, src, nil)
+	idle := dial(t, addr)
+	if _, p, d := idle.login("addr"); p[0] != "j1" || d != 8 {
+		t.Fatalf("first job %v at %v", p[0], d)
+	}
+	steps := []struct {
+		wait time.Duration
+		job  string
+		diff float64 // 0: no set_difficulty before the notify
+	}{
+		{59 * time.Second, "j2", 0}, // not idle long enough yet
+		{2 * time.Second, "j3", 2},  // 61 s without a share: 8/4
+		{30 * time.Second, "j4", 0}, // 30 s since that change
+		{31 * time.Second, "j5", 0.5},
+		{61 * time.Second, "j6", 0}, // already at MinDiff
+	}
+	for _, st := range steps {
+		clock.advance(st.wait)
+		src.publish(testJob(st.job, true))
+		if p, d := idle.nextNotify(); p[0] != st.job || d != st.diff {
+			t.Fatalf("job %v with difficulty %v, want %s with %v", p[0], d, st.job, st.diff)
+		}
+	}
+	if m := idle.submit("addr", "j6"); string(m.Result) != "true" {
+		t.Fatalf("submit: %s", m.Error)
+	}
+	if s := src.lastShare(t); s.Difficulty != 0.5 {
+		t.Fatalf("share at difficulty %v, want 0.5", s.Difficulty)
+	}
+
+	// Shares every 10 s, on target: no idle retarget, no other either.
+	busy := dial(t, addr)
+	if _, p, d := busy.login("addr"); p[0] != "j6" || d != 8 {
+		t.Fatalf("first job %v at %v", p[0], d)
+	}
+	for range 12 {
+		clock.advance(10 * time.Second)
+		if m := busy.submit("addr", "j6"); string(m.Result) != "true" {
+			t.Fatalf("submit: %s", m.Error)
+		}
+	}
+	src.publish(testJob("j7", true))
+	if p, d := busy.nextNotify(); p[0] != "j7" || d != 0 {
+		t.Fatalf("busy session: job %v with difficulty %v, want j7 unchanged", p[0], d)
+	}
+}
+
 func TestExtranonceUniqueAcrossServers(t *testing.T) {
 	en := NewExtranonceAllocator(7)
 	src := &fakeSource{}

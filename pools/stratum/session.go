@@ -89,6 +89,11 @@ type session struct {
 	// the last one announced with set_difficulty (0 before the first).
 	targetDiff float64
 	sentDiff   float64
+	// diffChanged is when targetDiff last changed (zero: never); vdReset
+	// tells the reader to start its varDiff samples over after the
+	// difficulty was lowered for idleness.
+	diffChanged time.Time
+	vdReset     bool
 	// jobs is a ring of the jobs sent, newest at jobsNext-1.
 	jobs     [jobHistory]sentJob
 	jobsNext int
@@ -416,6 +421,7 @@ func (ss *session) suggest(d float64) {
 	}
 	ss.mu.Lock()
 	ss.targetDiff = d
+	ss.diffChanged = ss.srv.cfg.Now()
 	ss.mu.Unlock()
 }
 
@@ -504,13 +510,15 @@ func (ss *session) handleSubmit(req *request) {
 	ss.accepted++
 	ss.lastShare = now
 	cur := ss.targetDiff
+	reset := ss.vdReset
+	ss.vdReset = false
 	ss.mu.Unlock()
 	if ss.srv.bans.record(ss.ip, true) {
 		ss.banned()
 		return
 	}
 	if vc := ss.port.cfg.VarDiff; vc != nil {
-		if ss.vd == nil {
+		if ss.vd == nil || reset {
 			ss.vd = newVarDiff(*vc)
 		}
 		if d, ok := ss.vd.sample(now, cur); ok {
@@ -526,6 +534,7 @@ func (ss *session) retarget(d float64) {
 	ss.debug("vardiff retarget", "diff", d)
 	ss.mu.Lock()
 	ss.targetDiff = d
+	ss.diffChanged = ss.srv.cfg.Now()
 	ok := true
 	if newest := ss.newestJobLocked(); ss.jobSlot < 0 && newest != nil {
 		ok = ss.enqueueJobLocked(&wireJob{job: newest.job, ref: newest.ref}, false)
@@ -737,6 +746,7 @@ var requestPool = sync.Pool{New: func() any { return new(request) }}
 // difficulty gets a new id "<job id>.<n>", so that every wire id means one
 // difficulty (see doc.go).
 func (ss *session) appendJobLocked(buf []byte, wj *wireJob, clean bool) []byte {
+	ss.idleRetargetLocked()
 	diff := ss.targetDiff
 	j := wj.job
 	if last := ss.newestJobLocked(); last != nil && last.job == j && last.diff == diff {
@@ -767,6 +777,38 @@ func (ss *session) appendJobLocked(buf []byte, wj *wireJob, clean bool) []byte {
 	ss.jobsNext = (ss.jobsNext + 1) % jobHistory
 	ss.jobsLen = min(ss.jobsLen+1, jobHistory)
 	return buf
+}
+
+// idleRetargetLocked lowers the difficulty of a varDiff session that has
+// had no accepted share for RetargetTime since its last share, its last
+// difficulty change or its start, by the largest step a retarget may take
+// (down to MinDiff). A miner whose difficulty is far too high otherwise
+// never submits, so share-driven retargets never come. It runs as a job
+// is written, so the lower difficulty goes out with that job.
+func (ss *session) idleRetargetLocked() {
+	vc := ss.port.cfg.VarDiff
+	if vc == nil {
+		return
+	}
+	now := ss.srv.cfg.Now()
+	last := ss.since
+	if ss.lastShare.After(last) {
+		last = ss.lastShare
+	}
+	if ss.diffChanged.After(last) {
+		last = ss.diffChanged
+	}
+	if now.Sub(last) < vc.RetargetTime {
+		return
+	}
+	next := max(ss.targetDiff*maxRetargetDown, vc.MinDiff)
+	if next >= ss.targetDiff {
+		return
+	}
+	ss.targetDiff = next
+	ss.diffChanged = now
+	ss.vdReset = true
+	ss.debug("vardiff retarget for idleness", "diff", next)
 }
 
 func (ss *session) newestJobLocked() *sentJob {
