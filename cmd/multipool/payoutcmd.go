@@ -121,6 +121,7 @@ func newPayoutProcessor(pc *config.PoolConfig, led *ledger.Ledger, log *slog.Log
 	d := pc.Payment.Daemon
 	wallet, err := daemon.New(daemon.Config{
 		Endpoints: []daemon.Endpoint{{Host: d.Host, Port: d.Port, User: d.User, Password: d.Password}},
+		Wallet:    pc.Payment.Wallet,
 		Timeout:   payout.DefaultSendTimeout,
 	}, log.With("coin", pc.Coin.Key))
 	if err != nil {

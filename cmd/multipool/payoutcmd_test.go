@@ -42,6 +42,9 @@ func TestPayoutOnce(t *testing.T) {
 	node := daemontest.Litecoind(t, daemontest.Options{Wallet: true})
 	red := ledgertest.Redis(t)
 	ctx := context.Background()
+	// A second wallet: wallet calls now need the wallet's name, which the
+	// pool file gives as paymentProcessing.wallet.
+	node.RPC(t, "createwallet", "other")
 	poolAddr, minerAddr := node.NewAddress(t, "bech32"), node.NewAddress(t, "legacy")
 	node.Generate(t, 1, poolAddr) // the wallet's buffer for fees
 
@@ -64,7 +67,7 @@ func TestPayoutOnce(t *testing.T) {
 		"coin": "litecoin-regtest", "address": %q,
 		"ports": {"%d": {"diff": 8}},
 		"daemons": [{"host": "127.0.0.1", "port": %d, "user": %q, "password": %q}],
-		"paymentProcessing": {"enabled": true, "paymentInterval": 20, "schedule": "@every 1s", "minimumPayment": 0.01}
+		"paymentProcessing": {"enabled": true, "paymentInterval": 20, "schedule": "@every 1s", "minimumPayment": 0.01, "wallet": "w"}
 	}`, poolAddr, daemontest.FreePort(t), node.RPCPort, node.User, node.Password))
 
 	payout := func(args ...string) string {

@@ -676,6 +676,12 @@ func (c *checker) buildPayments(p *PoolConfig, f *poolFile, l locator) {
 				c.wrap(pl, "poolFeeAddress", err)
 			}
 		}
+		if pay.Wallet != nil {
+			p.Payment.Wallet = *pay.Wallet
+			if strings.TrimSpace(p.Payment.Wallet) != p.Payment.Wallet || strings.ContainsAny(p.Payment.Wallet, "\x00\r\n") {
+				c.errf(pl, "wallet", "%q has surrounding spaces or control characters", p.Payment.Wallet)
+			}
+		}
 		switch {
 		case pay.Daemon != nil:
 			p.Payment.Daemon = c.daemon(pl, "daemon", pay.Daemon)

@@ -341,6 +341,9 @@ type PaymentConfig struct {
 	MinimumPayment coins.Amount
 	// Daemon owns the wallet that holds Address; default the first daemon.
 	Daemon Daemon
+	// Wallet names the daemon's wallet when it has several loaded
+	// (Bitcoin Core's /wallet/<name> RPC path); "" means the only one.
+	Wallet string
 	// FeePercent is "poolFeePercent": the pool's cut of each block's
 	// reward, taken before the miners' split (rewardRecipients are paid in
 	// the coinbase instead). Exact decimal, 0 <= FeePercent < 100.

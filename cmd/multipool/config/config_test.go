@@ -624,6 +624,8 @@ func TestPoolFee(t *testing.T) {
 		{`"poolFeePercent": 100`, "poolFeePercent: 100 is outside 0 to 100"},
 		{`"poolFeePercent": -1`, "poolFeePercent: -1 is outside 0 to 100"},
 		{`"poolFeePercent": 1, "poolFeeAddress": "nope"`, "paymentProcessing.poolFeeAddress"},
+		{`"poolFeePercent": 1.5, "wallet": "pool"`, ""},
+		{`"poolFeePercent": 1.5, "wallet": " pool"`, "paymentProcessing.wallet"},
 	} {
 		dir := t.TempDir()
 		os.MkdirAll(filepath.Join(dir, "pool_configs"), 0o755)

@@ -213,6 +213,7 @@ type paymentFile struct {
 	Daemon          *daemonFile  `json:"daemon"`
 	PoolFeePercent  *json.Number `json:"poolFeePercent"`
 	PoolFeeAddress  *string      `json:"poolFeeAddress"`
+	Wallet          *string      `json:"wallet"`
 }
 
 type mposFile struct {
