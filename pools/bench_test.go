@@ -32,7 +32,12 @@ func benchPool(b *testing.B, coinKey, tmplFile string) (*Pool, *countRecorder) {
 	tmpl := loadTemplate(&testing.T{}, tmplFile)
 	tmpl.Bits = "1d00ffff"
 	rec := &countRecorder{}
-	addr, err := coin.EncodeAddress(coins.Address{Kind: coins.WitnessV0KeyHash, Hash: make([]byte, 20)})
+	kind := coins.WitnessV0KeyHash
+	if coin.Bech32HRP == "" {
+		kind = coins.P2PKH
+		tmpl.DefaultWitnessCommitment = ""
+	}
+	addr, err := coin.EncodeAddress(coins.Address{Kind: kind, Hash: make([]byte, 20)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,6 +59,8 @@ func BenchmarkShareValidation(b *testing.B) {
 	for _, c := range []struct{ algo, coin, tmpl string }{
 		{"sha256d", "bitcoin-regtest", "btcd-simnet-getblocktemplate-with-tx.json"},
 		{"scrypt", "litecoin-regtest", "ltc-getblocktemplate-post-mweb-with-tx.json"},
+		{"x11", "dash-regtest", "btcd-simnet-getblocktemplate-with-tx.json"},
+		{"quark", "quarkcoin", "btcd-simnet-getblocktemplate-with-tx.json"},
 	} {
 		b.Run(c.algo, func(b *testing.B) {
 			p, rec := benchPool(b, c.coin, c.tmpl)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/multipool/multipool/coins/daemon"
@@ -14,6 +16,16 @@ import (
 
 // maxFutureTime is how far ahead of our clock a share's ntime may be.
 const maxFutureTime = 7200
+
+// shareScratch holds one share check's buffers.
+type shareScratch struct {
+	coinbase [256]byte
+	header   [80]byte
+	root     [32]byte
+	hash     [32]byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(shareScratch) }}
 
 // errBusy is the reply when the ledger cannot take a share: the miner is
 // told it was not accepted, so nothing it believes credited is lost.
@@ -51,12 +63,15 @@ func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
 	if s.VersionRolled {
 		version = (version &^ stratum.VersionRollingMask) | (s.VersionBits & stratum.VersionRollingMask)
 	}
-	var cbBuf [256]byte
-	coinbase := j.work.Coinbase(cbBuf[:0], s.Extranonce1, s.Extranonce2)
-	root := j.work.MerkleRoot(coinbase)
-	var header [80]byte
-	j.work.Header(&header, root, version, s.NTime, s.Nonce)
-	var hash [32]byte
+	// The hash functions are called through func values, so buffers on
+	// the stack would move to the heap on every share: they come from a
+	// pool instead.
+	sc := scratchPool.Get().(*shareScratch)
+	defer scratchPool.Put(sc)
+	coinbase := j.work.Coinbase(sc.coinbase[:0], s.Extranonce1, s.Extranonce2)
+	j.work.MerkleRootInto(&sc.root, coinbase)
+	header, hash := &sc.header, &sc.hash
+	j.work.Header(header, sc.root, version, s.NTime, s.Nonce)
 	// At most one hash per core at a time: thousands of sessions hashing
 	// at once would leave the job broadcaster and the writers a tiny share
 	// of the scheduler; queued sessions wait without being runnable.
@@ -65,14 +80,14 @@ func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
 	case <-ctx.Done():
 		return stratum.Result{Err: stratum.Errorf(stratum.CodeOther, "pool busy")}
 	}
-	p.alg.Hash(&hash, header[:])
+	p.alg.Hash(hash, header[:])
 	<-p.hashSlots
 
-	res := stratum.Result{ActualDifficulty: pow.HashDifficulty(&hash, p.coin.Multiplier())}
+	res := stratum.Result{ActualDifficulty: pow.HashDifficulty(hash, p.coin.Multiplier())}
 	var found *ledger.Block
-	if j.targetBytes.Meets(&hash) {
+	if j.targetBytes.Meets(hash) {
 		res.Block = true
-		found = p.submitBlock(ctx, j, s, &header, &hash, coinbase)
+		found = p.submitBlock(ctx, j, s, header, hash, coinbase)
 		res.BlockAccepted = found != nil
 		if found != nil {
 			res.BlockHash = found.Hash
@@ -82,7 +97,7 @@ func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
 		if err != nil {
 			return stratum.Result{Err: stratum.Errorf(stratum.CodeOther, "bad share difficulty")}
 		}
-		if !target.Meets(&hash) {
+		if !target.Meets(hash) {
 			res.Err = stratum.Errorf(stratum.CodeLowDifficulty, "Low difficulty share (%.6g)", res.ActualDifficulty)
 			return res
 		}
@@ -105,7 +120,9 @@ func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
 	if res.Err != nil {
 		return res
 	}
-	p.log.Debug("share accepted", "worker", s.Worker.Name, "diff", s.Difficulty, "actual", res.ActualDifficulty, "height", j.height)
+	if p.log.Enabled(ctx, slog.LevelDebug) { // the arguments would allocate even when not logged
+		p.log.Debug("share accepted", "worker", s.Worker.Name, "diff", s.Difficulty, "actual", res.ActualDifficulty, "height", j.height)
+	}
 	return res
 }
 

@@ -97,18 +97,25 @@ func (w *Work) Coinbase(dst, en1, en2 []byte) []byte {
 // MerkleRoot folds the coinbase hash through the branch.
 func (w *Work) MerkleRoot(coinbase []byte) [32]byte {
 	var root [32]byte
+	w.MerkleRootInto(&root, coinbase)
+	return root
+}
+
+// MerkleRootInto is MerkleRoot writing into dst: with dst in memory the
+// caller reuses it does not allocate (TxHash is called through a func
+// value, which would move a local root to the heap).
+func (w *Work) MerkleRootInto(dst *[32]byte, coinbase []byte) {
 	if w.TxHash != nil {
-		w.TxHash(&root, coinbase)
+		w.TxHash(dst, coinbase)
 	} else {
-		pow.Sha256d(&root, coinbase)
+		pow.Sha256d(dst, coinbase)
 	}
 	var buf [64]byte
 	for i := range w.Branch {
-		copy(buf[:32], root[:])
+		copy(buf[:32], dst[:])
 		copy(buf[32:], w.Branch[i][:])
-		pow.Sha256d(&root, buf[:])
+		pow.Sha256d(dst, buf[:])
 	}
-	return root
 }
 
 // Header writes the 80-byte block header for the given merkle root, time,
