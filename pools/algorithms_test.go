@@ -117,14 +117,7 @@ func testAlgorithmThroughPool(t *testing.T, reg *coins.Registry, tc algoCase) {
 	}
 	rec := &blockRecorder{}
 	d := &acceptingDaemon{StaticDaemon: StaticDaemon{tmpl}}
-	p, err := New(Config{Coin: coin, Address: addr, Now: func() time.Time { return now }}, d, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var last time.Time
-	if err := p.update(context.Background(), &last); err != nil {
-		t.Fatal(err)
-	}
+	p := startPool(t, Config{Coin: coin, Address: addr, Now: func() time.Time { return now }}, d, rec)
 
 	// What the pool must compare with, computed independently.
 	bits, err := stratum.ParseUint32Hex(algoNetworkBits)
@@ -284,28 +277,14 @@ func (r *blockRecorder) RecordBlock(b ledger.Block) error {
 // that differ only in their multiplier override: the same hash is a share
 // for one and low difficulty for the other.
 func TestShareTargetUsesCoinMultiplier(t *testing.T) {
-	reg, err := coins.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := reg.Get("groestlcoin-regtest")
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := testCoin(t, "groestlcoin-regtest")
 	tmpl := loadTemplate(t, "btcd-regtest-getblocktemplate.json")
 	tmpl.Bits = "1d00ffff" // no share here is a block
 	now := time.Unix(tmpl.CurTime+10, 0)
 	addr, _ := base.EncodeAddress(coins.Address{Kind: coins.WitnessV0KeyHash, Hash: make([]byte, 20)})
 	pool := func(c *coins.Coin) *Pool {
 		t.Helper()
-		p, err := New(Config{Coin: c, Address: addr, Now: func() time.Time { return now }}, StaticDaemon{tmpl}, &countRecorder{}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var last time.Time
-		if err := p.update(context.Background(), &last); err != nil {
-			t.Fatal(err)
-		}
+		p := startPool(t, Config{Coin: c, Address: addr, Now: func() time.Time { return now }}, StaticDaemon{tmpl}, &countRecorder{})
 		return p
 	}
 	withDefault := pool(base)

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/multipool/multipool/coins"
 	"github.com/multipool/multipool/payout/ledger"
@@ -21,14 +20,7 @@ func (c *countRecorder) RecordBlock(ledger.Block) error { c.blocks++; return nil
 // benchPool builds a pool for coin on a captured template with hard bits.
 func benchPool(b *testing.B, coinKey, tmplFile string) (*Pool, *countRecorder) {
 	b.Helper()
-	reg, err := coins.Load("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	coin, err := reg.Get(coinKey)
-	if err != nil {
-		b.Fatal(err)
-	}
+	coin := testCoin(b, coinKey)
 	tmpl := loadTemplate(&testing.T{}, tmplFile)
 	tmpl.Bits = "1d00ffff"
 	rec := &countRecorder{}
@@ -41,14 +33,7 @@ func benchPool(b *testing.B, coinKey, tmplFile string) (*Pool, *countRecorder) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := New(Config{Coin: coin, Address: addr}, StaticDaemon{tmpl}, rec, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var last time.Time
-	if err := p.update(context.Background(), &last); err != nil {
-		b.Fatal(err)
-	}
+	p := startPool(b, Config{Coin: coin, Address: addr}, StaticDaemon{tmpl}, rec)
 	return p, rec
 }
 

@@ -109,14 +109,7 @@ func mineBlock(t *testing.T, p *Pool, d *acceptingDaemon, rec *blockRecorder) (c
 // what the template says and the pool the rest, and ends exactly as the
 // real Dash coinbase does; the block is recorded under its X11 hash.
 func TestDashCoinbase(t *testing.T) {
-	reg, err := coins.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	coin, err := reg.Get("dash-regtest")
-	if err != nil {
-		t.Fatal(err)
-	}
+	coin := testCoin(t, "dash-regtest")
 	real, _ := hex.DecodeString(dashCoinbaseHex)
 	var id [32]byte
 	coin.HashTx(&id, real)
@@ -157,14 +150,7 @@ func TestDashCoinbase(t *testing.T) {
 			d := &acceptingDaemon{StaticDaemon: StaticDaemon{tmpl}}
 			rec := &blockRecorder{}
 			now := time.Unix(tmpl.CurTime+10, 0)
-			p, err := New(Config{Coin: coin, Address: addr, Now: func() time.Time { return now }}, d, rec, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var last time.Time
-			if err := p.update(context.Background(), &last); err != nil {
-				t.Fatal(err)
-			}
+			p := startPool(t, Config{Coin: coin, Address: addr, Now: func() time.Time { return now }}, d, rec)
 			coinbase, header := mineBlock(t, p, d, rec)
 			cb := hex.EncodeToString(coinbase)
 			wantVersion := "01000000"

@@ -2,13 +2,16 @@ package pools
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/multipool/multipool/coins"
 	"github.com/multipool/multipool/coins/daemon"
 	"github.com/multipool/multipool/coins/pow"
 	"github.com/multipool/multipool/pools/stratum"
@@ -33,6 +36,34 @@ func loadTemplate(t *testing.T, name string) *daemon.BlockTemplate {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return tmpl
+}
+
+// testCoin returns an embedded coin definition.
+func testCoin(t testing.TB, key string) *coins.Coin {
+	t.Helper()
+	reg, err := coins.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := reg.Get(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// startPool builds a pool and has it take its first job from d.
+func startPool(t testing.TB, cfg Config, d Daemon, rec Recorder) *Pool {
+	t.Helper()
+	p, err := New(cfg, d, rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last time.Time
+	if err := p.update(context.Background(), &last); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // p2wpkh is a witness v0 key-hash output script for tests.

@@ -30,15 +30,8 @@ func testPool(t *testing.T, rec Recorder, recipients map[string]float64) (*Pool,
 	tmpl.Bits = "1d00ffff" // no share is a block
 	addr, _ := coin.EncodeAddress(coins.Address{Kind: coins.WitnessV0KeyHash, Hash: make([]byte, 20)})
 	now := time.Unix(tmpl.CurTime+10, 0)
-	p, err := New(Config{Coin: coin, Address: addr, RewardRecipients: recipients, Now: func() time.Time { return now }},
-		StaticDaemon{tmpl}, rec, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var last time.Time
-	if err := p.update(context.Background(), &last); err != nil {
-		t.Fatal(err)
-	}
+	p := startPool(t, Config{Coin: coin, Address: addr, RewardRecipients: recipients, Now: func() time.Time { return now }},
+		StaticDaemon{tmpl}, rec)
 	return p, p.current.Load(), coin
 }
 
@@ -171,14 +164,7 @@ func TestUnclearSubmitLooksUpTheBlock(t *testing.T) {
 		{"inconclusive, on a side chain", &unclearDaemon{inconclusive: true, conf: -1}, false},
 		{"unanswered, lookup fails too", &unclearDaemon{err: errors.New("connection refused")}, false},
 	}
-	reg, err := coins.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	coin, err := reg.Get("bitcoin-regtest")
-	if err != nil {
-		t.Fatal(err)
-	}
+	coin := testCoin(t, "bitcoin-regtest")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tmpl := loadTemplate(t, "btcd-regtest-getblocktemplate.json")
@@ -187,14 +173,7 @@ func TestUnclearSubmitLooksUpTheBlock(t *testing.T) {
 			rec := &blockRecorder{}
 			now := time.Unix(tmpl.CurTime+10, 0)
 			addr, _ := coin.EncodeAddress(coins.Address{Kind: coins.P2PKH, Hash: make([]byte, 20)})
-			p, err := New(Config{Coin: coin, Address: addr, Now: func() time.Time { return now }}, tt.d, rec, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var last time.Time
-			if err := p.update(context.Background(), &last); err != nil {
-				t.Fatal(err)
-			}
+			p := startPool(t, Config{Coin: coin, Address: addr, Now: func() time.Time { return now }}, tt.d, rec)
 			j := p.CurrentJob()
 			for n := uint32(0); n < 1000; n++ {
 				r := p.Submit(context.Background(), &stratum.Share{
