@@ -3,6 +3,7 @@ module github.com/multipool/multipool
 go 1.26.8
 
 require (
+	github.com/dchest/blake256 v1.1.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/robfig/cron/v3 v3.0.1

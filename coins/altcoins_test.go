@@ -49,6 +49,8 @@ var altcoinWants = map[string]altcoinWant{
 	"groestlcoin-testnet": {"groestl", "test", "0b110907", "tgrs", 111, 196, []string{"segwit"}, 256, 120, 8, 60, 17777, 17766, "POW", 70015},
 	"groestlcoin-regtest": {"groestl", "regtest", "fabfb5da", "grsrt", 111, 196, []string{"segwit"}, 256, 120, 8, 1, 18888, 18443, "POW", 70015},
 
+	"monacoin": {"lyra2rev2", "main", "fbc0b6db", "mona", 50, 55, []string{"segwit"}, 256, 100, 8, 90, 9401, 0, "POW", 70015},
+
 	"feathercoin":         {"neoscrypt", "main", "41151a21", "fc", 14, 5, []string{"segwit"}, 65536, 100, 8, 150, 9336, 9337, "POW", 70015},
 	"feathercoin-testnet": {"neoscrypt", "test", "91656a71", "tf", 111, 196, []string{"segwit"}, 65536, 100, 8, 60, 19336, 19337, "POW", 70015},
 	"feathercoin-regtest": {"neoscrypt", "regtest", "d1a5aab1", "fcrt", 111, 196, []string{"segwit"}, 65536, 100, 8, 600, 18446, 18447, "POW", 70015},
@@ -75,7 +77,8 @@ func TestAltcoinDefinitions(t *testing.T) {
 			if c.PeerMagic != w.magic || c.Bech32HRP != w.hrp || c.MWEBHRP != "" {
 				t.Errorf("magic %q hrp %q mweb %q", c.PeerMagic, c.Bech32HRP, c.MWEBHRP)
 			}
-			if c.PubKeyHashVersion != w.pkh || c.ScriptHashVersion != w.sh || len(c.LegacyScriptHashVersions) != 0 {
+			legacy := map[string][]byte{"monacoin": {5}}[key] // Monacoin's old "3..." P2SH
+			if c.PubKeyHashVersion != w.pkh || c.ScriptHashVersion != w.sh || !slices.Equal(c.LegacyScriptHashVersions, legacy) {
 				t.Errorf("versions %d %d %v", c.PubKeyHashVersion, c.ScriptHashVersion, c.LegacyScriptHashVersions)
 			}
 			wantRules := w.rules
@@ -150,6 +153,7 @@ func TestAltcoinGenesisHashes(t *testing.T) {
 		"[quarkcoin-testnet-genesis]": "quarkcoin-testnet",
 		"[groestlcoin-genesis]":       "groestlcoin",
 		"[yacoin-genesis]":            "yacoin",
+		"[monacoin-2500000]":          "monacoin",
 	}
 	found := 0
 	for _, v := range vectors {
@@ -167,11 +171,18 @@ func TestAltcoinGenesisHashes(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var h [32]byte
+				var h, id [32]byte
 				c.PoW().Hash(&h, header)
+				c.BlockID(&id, header, &h)
 				slices.Reverse(h[:])
 				if got := hex.EncodeToString(h[:]); got != v.Hash {
 					t.Errorf("hash %s, want %s", got, v.Hash)
+				}
+				// Where the chain names blocks by their PoW hash, these
+				// hashes are the chains' own block ids (genesis asserts).
+				slices.Reverse(id[:])
+				if got := hex.EncodeToString(id[:]); c.BlockIDIsPoW() && got != v.Hash {
+					t.Errorf("block id %s, want %s", got, v.Hash)
 				}
 			})
 		}
@@ -226,6 +237,10 @@ func TestAltcoinAddresses(t *testing.T) {
 		// Groestlcoin's WalletWasabi fork (testnet coordinator address).
 		{"groestlcoin-testnet", "tgrs1qkvwu9g3k2pdxewfqr7syz89r3gj557l3ued7ja", WitnessV0KeyHash, ""},
 		{"groestlcoin-testnet", "tgrs1q2zth7mf447slngwjfyyau5xpcrn9ekk8kxd9ff", WitnessV0KeyHash, ""},
+		// Trust Wallet core's Monacoin tests (validateAddressMonacoin).
+		{"monacoin", "MVELZC3ks1Xk59kvKWuSN3mpByNwaxeaBJ", P2PKH, ""},
+		{"monacoin", "PHjTKtgYLTJ9D2Bzw2f6xBB41KBm2HeGfg", P2SH, ""},
+		{"monacoin", "mona1qp8f842ywwr9h5rdxyzggex7q3trvvvaarfssxccju52rj6htfzfsqr79j2", WitnessV0ScriptHash, ""},
 		// FeatherCoin/Feathercoin src/test/data/key_io_valid.json.
 		{"feathercoin", "6frABWTAAvQcnm4fvvkFNA4oWDunmzkMia", P2PKH, p2pkh("17354da2773774109b5462d2fcfd48ffc393fc25")},
 		{"feathercoin", "359JQYUUhnrG6Gq5PFzRW8SD5ztE2RsjKS", P2SH, p2sh("25e0f3936391aeea305d2de8dc1230021c2c4102")},
@@ -274,6 +289,7 @@ func TestAltcoinAddressesOfOtherNetworks(t *testing.T) {
 		{"vertcoin-scryptn", "1MirQ9bwyQcGVJPwKUgapu5ouK2E2Ey4gX"},
 		{"feathercoin", "ltc1qw508d6qejxtdg4y5r3zarvary0c5xw7kgmn4n9"},
 		{"groestlcoin", "fc1qhwgnu8ldmfggqxlsh4ntrhyzdc4aea0zwdn5rd"},
+		{"monacoin", "Y8g8qJKQBvzaQLzyBfwzq3ochnDf2yJN4W"},          // YACoin
 		{"dogecoin", "grs1qw4teyraux2s77nhjdwh9ar8rl9dt7zww8r6lne"}, // no segwit at all
 	}
 	for _, tt := range tests {

@@ -267,7 +267,7 @@ func TestChainHashes(t *testing.T) {
 	want := map[string][3]string{ // blockHash, txHash, addressChecksum
 		"bitcoin": {"sha256d", "sha256d", "sha256d"}, "litecoin": {"sha256d", "sha256d", "sha256d"},
 		"dogecoin": {"sha256d", "sha256d", "sha256d"}, "feathercoin": {"sha256d", "sha256d", "sha256d"},
-		"vertcoin-scryptn": {"sha256d", "sha256d", "sha256d"},
+		"vertcoin-scryptn": {"sha256d", "sha256d", "sha256d"}, "monacoin": {"sha256d", "sha256d", "sha256d"},
 		"dash": {"pow", "sha256d", "sha256d"}, "dash-testnet": {"pow", "sha256d", "sha256d"},
 		"quarkcoin": {"pow", "sha256d", "sha256d"}, "yacoin": {"pow", "sha256d", "sha256d"},
 		"groestlcoin": {"pow", "sha256", "groestl"}, "groestlcoin-testnet": {"pow", "sha256", "groestl"},

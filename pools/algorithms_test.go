@@ -44,6 +44,7 @@ var algoCases = []algoCase{
 	{algo: "quark", coin: "quarkcoin", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 1, powBlockID: true},
 	{algo: "groestl", coin: "groestlcoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 256,
 		powBlockID: true, singleSHA256Tx: true},
+	{algo: "lyra2rev2", coin: "monacoin", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 256},
 	{algo: "neoscrypt", coin: "feathercoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 65536},
 	// YACoin's schedule: N factor 4 (N = 32) until 1368515488, then 5.
 	{algo: "scrypt-jane", coin: "yacoin", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536,

@@ -11,6 +11,7 @@ import (
 const (
 	bitcoinGenesis = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c"
 	yacoinGenesis  = "0100000000000000000000000000000000000000000000000000000000000000000000004f24f24c9df325e9dd69ccb721806db2f7d7579dfad391a57666f09f41768b67b4e38951ffff0f1e7df10100"
+	monacoin2500k  = "0000002090e6bb1219ae932a0e3530daa87b6d0246d6f6fa699adec5c58de15c5586f92041a2019ddd9f37689db385749587624f9193b68772222fb2a43c2f901df6ab4d0af495616079061ac26fbcbd"
 	dashGenesis    = "010000000000000000000000000000000000000000000000000000000000000000000000c762a6567f3cc092f0684bb62b7e00a84890b990f07cc71a6bb58d64b98e02e0022ddb52f0ff0f1ec23fb901"
 )
 
@@ -28,6 +29,8 @@ func TestHashCmd(t *testing.T) {
 			want: "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f\n"},
 		{name: "x11 dash genesis", args: []string{"x11", dashGenesis},
 			want: "00000ffd590b1485b3caadc19b22e6379c733355108f107a430458cdf3407ab6\n"},
+		{name: "lyra2rev2 monacoin block 2,500,000", args: []string{"Lyra2REv2", monacoin2500k},
+			want: "00000000000003061e02b6031e7ab6bee17c70ab4b6ad18cdc347be6e8029911\n"},
 		{name: "scrypt-jane yacoin genesis", args: []string{"scrypt-jane", yacoinGenesis},
 			want: "0000060fc90618113cde415ead019a1052a9abc43afcccff38608ff8751353e5\n"},
 		{name: "time flag first", args: []string{"--time", "1367991220", "scryptjane", yacoinGenesis},
@@ -42,7 +45,7 @@ func TestHashCmd(t *testing.T) {
 		{name: "short header", args: []string{"sha256d", bitcoinGenesis[:158]}, usage: "header is 79 bytes (158 hex digits); sha256d takes 80 bytes"},
 		{name: "84 bytes for x11", args: []string{"x11", dashGenesis + "00000000"}, usage: "x11 takes 80 bytes"},
 		{name: "81 bytes for scrypt-jane", args: []string{"scrypt-jane", yacoinGenesis + "00"}, usage: "scrypt-jane takes 80 or 84 bytes"},
-		{name: "unknown algorithm", args: []string{"blake3", bitcoinGenesis}, usage: `unknown algorithm "blake3" (known: groestl, neoscrypt, quark, scrypt, scrypt-jane`},
+		{name: "unknown algorithm", args: []string{"blake3", bitcoinGenesis}, usage: `unknown algorithm "blake3" (known: groestl, lyra2rev2, neoscrypt, quark, scrypt, scrypt-jane`},
 		{name: "no header", args: []string{"sha256d"}, usage: "want ALGO and HEADER_HEX, got 1 arguments"},
 		{name: "too many", args: []string{"sha256d", bitcoinGenesis, "extra"}, usage: "got 3 arguments"},
 		{name: "bad time", args: []string{"scrypt-jane", yacoinGenesis, "--time", "soon"}, usage: `--time "soon" is not a unix time`},

@@ -32,6 +32,11 @@ func FuzzPooledHashers(f *testing.F) {
 		if pooled != fresh {
 			t.Fatalf("groestl: pooled %x, fresh %x", pooled, fresh)
 		}
+		lyra2rev2Hash(&pooled, data)
+		lyra2rev2Pool.New().(*lyra2rev2State).sum(&fresh, data)
+		if pooled != fresh {
+			t.Fatalf("lyra2rev2: pooled %x, fresh %x", pooled, fresh)
+		}
 		neoscryptHash(&pooled, data)
 		new(neoscryptState).sum(&fresh, data)
 		if pooled != fresh {

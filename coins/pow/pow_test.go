@@ -30,6 +30,9 @@ func TestLookup(t *testing.T) {
 		{"scrypt-n", "scrypt-n", 65536},
 		{"scryptn", "scrypt-n", 65536},
 		{"ScryptN", "scrypt-n", 65536},
+		{"lyra2rev2", "lyra2rev2", 256},
+		{"Lyra2REv2", "lyra2rev2", 256},
+		{"lyra2re2", "lyra2rev2", 256},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,13 +45,13 @@ func TestLookup(t *testing.T) {
 			}
 		})
 	}
-	for _, name := range []string{"", "blah", "lyra2rev2", "x13", "myr-groestl"} {
+	for _, name := range []string{"", "blah", "lyra2rev3", "myr-groestl"} {
 		t.Run("unknown "+name, func(t *testing.T) {
 			_, err := Lookup(name)
 			if !errors.Is(err, ErrUnknownAlgorithm) {
 				t.Fatalf("Lookup(%q) = %v, want ErrUnknownAlgorithm", name, err)
 			}
-			if !strings.Contains(err.Error(), "known: groestl, neoscrypt, quark, scrypt") {
+			if !strings.Contains(err.Error(), "known: groestl, lyra2rev2, neoscrypt, quark, scrypt") {
 				t.Errorf("error %q does not list the known algorithms", err)
 			}
 		})
@@ -56,7 +59,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	want := []string{"groestl", "neoscrypt", "quark", "scrypt", "scrypt-jane", "scrypt-n", "sha256d", "x11"}
+	want := []string{"groestl", "lyra2rev2", "neoscrypt", "quark", "scrypt", "scrypt-jane", "scrypt-n", "sha256d", "x11"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}

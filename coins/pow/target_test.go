@@ -91,7 +91,7 @@ func TestShareTarget(t *testing.T) {
 // Every registered algorithm's difficulty 1 is diff1 times its multiplier,
 // and a target converts back to the difficulty it came from.
 func TestShareTargetMultipliers(t *testing.T) {
-	want := map[string]int64{"sha256d": 1, "x11": 1, "quark": 1, "scrypt": 65536, "scrypt-jane": 65536, "scrypt-n": 65536, "groestl": 256, "neoscrypt": 65536}
+	want := map[string]int64{"sha256d": 1, "x11": 1, "quark": 1, "scrypt": 65536, "scrypt-jane": 65536, "scrypt-n": 65536, "groestl": 256, "lyra2rev2": 256, "x13": 1, "neoscrypt": 65536}
 	for _, name := range Names() {
 		a, _ := Lookup(name)
 		t.Run(name, func(t *testing.T) {

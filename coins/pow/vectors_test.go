@@ -29,8 +29,7 @@ type vector struct {
 // notBuilt says why an algorithm with vectors has no implementation here;
 // a registered algorithm is checked whatever this map says.
 var notBuilt = map[string]string{
-	"lyra2rev2": "github.com/bitgoin/lyra2rev2 imports github.com/aead/skein, a module not in go.mod (the proxy serves no version of it here)",
-	"x13":       "no pure-Go hamsi512 and fugue512 (x13 = x11 + hamsi512 + fugue512); the vectors are unverified anyway",
+	"x13": "no pure-Go hamsi512 and fugue512 (x13 = x11 + hamsi512 + fugue512); the vectors are unverified anyway",
 }
 
 func loadVectors(t testing.TB) []vector {
