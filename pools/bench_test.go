@@ -46,6 +46,7 @@ func BenchmarkShareValidation(b *testing.B) {
 		{"scrypt", "litecoin-regtest", "ltc-getblocktemplate-post-mweb-with-tx.json"},
 		{"x11", "dash-regtest", "btcd-simnet-getblocktemplate-with-tx.json"},
 		{"quark", "quarkcoin", "btcd-simnet-getblocktemplate-with-tx.json"},
+		{"lyra2rev2", "monacoin", "btcd-simnet-getblocktemplate-witness-tx.json"},
 	} {
 		b.Run(c.algo, func(b *testing.B) {
 			p, rec := benchPool(b, c.coin, c.tmpl)

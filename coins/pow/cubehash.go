@@ -18,43 +18,28 @@ const (
 )
 
 // cubeRounds applies n CubeHash rounds. The 32 words are indexed by five
-// bits ijklm; each round adds, rotates, swaps and xors halves of the state
-// as the specification's ten steps say.
+// bits ijklm; a round adds, rotates, swaps and xors halves of the state
+// in the specification's ten steps. The swaps are folded into the index
+// arithmetic below: a is the lower half (i = 0), b the upper.
 func cubeRounds(x *[32]uint32, n int) {
+	a := (*[16]uint32)(x[:16])
+	b := (*[16]uint32)(x[16:])
+	var t, u [16]uint32
 	for ; n > 0; n-- {
-		for i := range 16 { // add x_0jklm into x_1jklm
-			x[i+16] += x[i]
+		for i := range 16 { // 1: add x_0jklm into x_1jklm
+			b[i] += a[i]
 		}
-		for i := range 16 { // rotate x_0jklm by 7
-			x[i] = bits.RotateLeft32(x[i], 7)
+		for i := range 16 { // 2-4: rotate by 7, swap x_00klm/x_01klm, xor in the upper half
+			t[i] = bits.RotateLeft32(a[i^8], 7) ^ b[i]
 		}
-		for i := range 8 { // swap x_00klm with x_01klm
-			x[i], x[i+8] = x[i+8], x[i]
+		for i := range 16 { // 5-6: swap x_1jk0m/x_1jk1m, add the lower half
+			u[i] = b[i^2] + t[i]
 		}
-		for i := range 16 { // xor x_1jklm into x_0jklm
-			x[i] ^= x[i+16]
+		for i := range 16 { // 7-9: rotate by 11, swap x_0j0lm/x_0j1lm, xor
+			a[i] = bits.RotateLeft32(t[i^4], 11) ^ u[i]
 		}
-		for i := 16; i < 32; i++ { // swap x_1jk0m with x_1jk1m
-			if i&2 == 0 {
-				x[i], x[i+2] = x[i+2], x[i]
-			}
-		}
-		for i := range 16 { // add x_0jklm into x_1jklm
-			x[i+16] += x[i]
-		}
-		for i := range 16 { // rotate x_0jklm by 11
-			x[i] = bits.RotateLeft32(x[i], 11)
-		}
-		for i := range 16 { // swap x_0j0lm with x_0j1lm
-			if i&4 == 0 {
-				x[i], x[i+4] = x[i+4], x[i]
-			}
-		}
-		for i := range 16 { // xor x_1jklm into x_0jklm
-			x[i] ^= x[i+16]
-		}
-		for i := 16; i < 32; i += 2 { // swap x_1jkl0 with x_1jkl1
-			x[i], x[i+1] = x[i+1], x[i]
+		for i := range 16 { // 10: swap x_1jkl0/x_1jkl1
+			b[i] = u[i^1]
 		}
 	}
 }
