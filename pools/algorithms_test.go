@@ -147,6 +147,11 @@ func testAlgorithmThroughPool(t *testing.T, reg *coins.Registry, tc algoCase) {
 		t.Fatal(err)
 	}
 
+	txBytes := 0
+	for _, tx := range tmpl.Transactions {
+		txBytes += len(tx.Data) / 2
+	}
+
 	// The miner's side: the notify, decoded as a miner would.
 	notify := p.CurrentJob()
 	work, err := stratum.DecodeJob(notify)
@@ -223,6 +228,23 @@ func testAlgorithmThroughPool(t *testing.T, reg *coins.Registry, tc algoCase) {
 			}
 			if got := d.last; !strings.HasPrefix(got, hex.EncodeToString(header[:])) {
 				t.Fatalf("submitted block starts %.160s, want the share's header %x", got, header)
+			}
+			// Header, transaction count (one byte here), the coinbase (in
+			// witness form when the template commits to witnesses), the
+			// template's transactions and, on POS coins, an empty block
+			// signature.
+			want := 80 + 1 + len(coinbase) + txBytes
+			if tmpl.DefaultWitnessCommitment != "" {
+				want += 2 + 34
+			}
+			if coin.Reward == "POS" {
+				want++
+				if !strings.HasSuffix(d.last, "00") {
+					t.Fatalf("POS block does not end with an empty block signature")
+				}
+			}
+			if len(d.last) != 2*want {
+				t.Fatalf("submitted block of %d bytes, want %d", len(d.last)/2, want)
 			}
 		case wantShare:
 			accepted++

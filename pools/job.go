@@ -191,12 +191,18 @@ func (j *job) assembleBlock(header *[80]byte, coinbase []byte) []byte {
 	if j.witness {
 		cb = witnessCoinbase(coinbase, j.pos, j.tailLen)
 	}
-	out := make([]byte, 0, 80+9+len(cb)+len(j.txData)+len(j.mweb))
+	out := make([]byte, 0, 80+9+len(cb)+len(j.txData)+len(j.mweb)+1)
 	out = append(out, header[:]...)
 	out = appendVarInt(out, uint64(j.txCount+1))
 	out = append(out, cb...)
 	out = append(out, j.txData...)
-	return append(out, j.mweb...)
+	out = append(out, j.mweb...)
+	if j.pos {
+		// PPCoin-family blocks end with the block signature; a proof-of-work
+		// block carries an empty one.
+		out = append(out, 0)
+	}
+	return out
 }
 
 // le32 is a small helper for share keys.
