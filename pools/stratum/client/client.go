@@ -2,7 +2,9 @@ package client
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -10,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -363,7 +366,8 @@ func (c *Client) Close() error {
 // true, a *stratum.Error when it replied with an error (or false), another
 // error when the connection ended, the reply timed out or ctx ended.
 func (c *Client) Submit(ctx context.Context, s Submission) error {
-	res, err := c.call(ctx, "mining.submit", c.submitParams(s))
+	id := c.nextID.Add(1)
+	res, err := c.await(ctx, id, c.appendSubmit(nil, id, s))
 	return submitResult(res, err)
 }
 
@@ -373,21 +377,40 @@ func (c *Client) Submit(ctx context.Context, s Submission) error {
 // write queue is full; when the connection has ended, done runs at once,
 // on the caller's goroutine, with ErrClosed. done must not block, and must
 // not call SubmitAsync: it may run on the reader goroutine, which has to
-// keep reading for the queue to drain.
+// keep reading for the queue to drain. s is encoded before SubmitAsync
+// returns: the caller may reuse its Extranonce2.
 func (c *Client) SubmitAsync(s Submission, done func(error)) {
 	cb := func(res json.RawMessage, err error) { done(submitResult(res, err)) }
-	if _, err := c.request(context.Background(), "mining.submit", c.submitParams(s), true, cb); err != nil {
+	id := c.nextID.Add(1)
+	if err := c.send(context.Background(), id, c.appendSubmit(nil, id, s), true, cb); err != nil {
 		done(err)
 	}
 }
 
-func (c *Client) submitParams(s Submission) []any {
-	p := []any{c.cfg.User, s.JobID, hex.EncodeToString(s.Extranonce2),
-		fmt.Sprintf("%08x", s.NTime), fmt.Sprintf("%08x", s.Nonce)}
+// appendSubmit writes the mining.submit request for s with id, by hand:
+// the load tool sends tens of thousands a second.
+func (c *Client) appendSubmit(dst []byte, id uint64, s Submission) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = strconv.AppendUint(dst, id, 10)
+	dst = append(dst, `,"method":"mining.submit","params":[`...)
+	dst = stratum.AppendJSONString(dst, c.cfg.User)
+	dst = append(dst, ',')
+	dst = stratum.AppendJSONString(dst, s.JobID)
+	dst = append(dst, `,"`...)
+	dst = hex.AppendEncode(dst, s.Extranonce2)
+	dst = append(dst, '"')
+	words := []uint32{s.NTime, s.Nonce}
 	if s.VersionBits != nil {
-		p = append(p, fmt.Sprintf("%08x", *s.VersionBits))
+		words = append(words, *s.VersionBits)
 	}
-	return p
+	for _, v := range words {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], v)
+		dst = append(dst, `,"`...)
+		dst = hex.AppendEncode(dst, b[:])
+		dst = append(dst, '"')
+	}
+	return append(dst, "]}\n"...)
 }
 
 func submitResult(res json.RawMessage, err error) error {
@@ -402,12 +425,22 @@ func submitResult(res json.RawMessage, err error) error {
 
 // call sends a request and waits for its reply.
 func (c *Client) call(ctx context.Context, method string, params []any) (json.RawMessage, error) {
+	id := c.nextID.Add(1)
+	line, err := encodeRequest(id, method, params)
+	if err != nil {
+		return nil, err
+	}
+	return c.await(ctx, id, line)
+}
+
+// await sends line, the request with id, and waits for its reply.
+func (c *Client) await(ctx context.Context, id uint64, line []byte) (json.RawMessage, error) {
 	type reply struct {
 		res json.RawMessage
 		err error
 	}
 	ch := make(chan reply, 1)
-	id, err := c.request(ctx, method, params, true, func(res json.RawMessage, err error) {
+	err := c.send(ctx, id, line, true, func(res json.RawMessage, err error) {
 		ch <- reply{res, err}
 	})
 	if err != nil {
@@ -429,20 +462,37 @@ func (c *Client) call(ctx context.Context, method string, params []any) (json.Ra
 // without a writer). On error done is not called.
 func (c *Client) request(ctx context.Context, method string, params []any, block bool, done func(json.RawMessage, error)) (uint64, error) {
 	id := c.nextID.Add(1)
+	line, err := encodeRequest(id, method, params)
+	if err != nil {
+		return 0, err
+	}
+	if err := c.send(ctx, id, line, block, done); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// encodeRequest writes a request line, newline included.
+func encodeRequest(id uint64, method string, params []any) ([]byte, error) {
 	line, err := json.Marshal(struct {
 		ID     uint64 `json:"id"`
 		Method string `json:"method"`
 		Params []any  `json:"params"`
 	}{id, method, params})
 	if err != nil {
-		return 0, fmt.Errorf("client: encode %s: %w", method, err)
+		return nil, fmt.Errorf("client: encode %s: %w", method, err)
 	}
-	line = append(line, '\n')
+	return append(line, '\n'), nil
+}
+
+// send registers done under id and queues line, the request with that
+// id, as request describes.
+func (c *Client) send(ctx context.Context, id uint64, line []byte, block bool, done func(json.RawMessage, error)) error {
 	cl := &call{done: done}
 	c.mu.Lock()
 	if c.pending == nil {
 		c.mu.Unlock()
-		return 0, ErrClosed
+		return ErrClosed
 	}
 	c.pending[id] = cl
 	cl.timer = time.AfterFunc(c.cfg.Timeout, func() {
@@ -474,11 +524,11 @@ func (c *Client) request(ctx context.Context, method string, params []any, block
 		if cl := c.take(id); cl == nil {
 			// The timer or the teardown got there first and already
 			// reported the failure through done.
-			return id, nil
+			return nil
 		}
-		return 0, qerr
+		return qerr
 	}
-	return id, nil
+	return nil
 }
 
 // take removes and returns the pending call with id, nil if there is none.
@@ -586,10 +636,17 @@ func (c *Client) readLoop() {
 	defer close(c.jobs)
 	br := bufio.NewReaderSize(c.conn, 4<<10)
 	var buf []byte
+	// The deadline moves at most every IdleTimeout/8: the connection ends
+	// between 7/8 and all of IdleTimeout after the last line, and a busy
+	// connection does not pay for a timer update per line.
+	var deadlineFrom time.Time
 	for {
-		if err := c.conn.SetReadDeadline(time.Now().Add(c.cfg.IdleTimeout)); err != nil {
-			c.teardown(fmt.Errorf("client: read: %w", err))
-			return
+		if now := time.Now(); now.Sub(deadlineFrom) >= c.cfg.IdleTimeout/8 {
+			if err := c.conn.SetReadDeadline(now.Add(c.cfg.IdleTimeout)); err != nil {
+				c.teardown(fmt.Errorf("client: read: %w", err))
+				return
+			}
+			deadlineFrom = now
 		}
 		line, err := readLine(br, &buf)
 		c.lineAt = time.Now()
@@ -633,8 +690,7 @@ func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
 
 // isTrue reports whether raw is the JSON literal true.
 func isTrue(raw json.RawMessage) bool {
-	var b bool
-	return json.Unmarshal(raw, &b) == nil && b
+	return string(bytes.TrimSpace(raw)) == "true"
 }
 
 // truncate shortens pool-controlled text for logs and error messages.

@@ -28,16 +28,50 @@ func (c *Client) handleLine(line []byte) error {
 	if len(line) == 0 {
 		return nil
 	}
+	// The two lines a miner gets most, share accepted and a job the pool
+	// sent to every connection, skip the JSON decoder.
+	if id, ok := acceptedReply(line); ok {
+		c.settle(id, resultTrue, nil)
+		return nil
+	}
+	if d := notifies.get(line); d != nil {
+		c.publish(d)
+		return nil
+	}
 	var m message
 	if err := json.Unmarshal(line, &m); err != nil {
 		c.log.Debug("bad line from pool", "err", err, "line", truncate(string(line)))
 		return nil
 	}
 	if m.Method != "" {
-		return c.handleMethod(&m)
+		return c.handleMethod(&m, line)
 	}
 	c.handleReply(&m)
 	return nil
+}
+
+// resultTrue is the result of an accepted share.
+var resultTrue = json.RawMessage("true")
+
+// acceptedReply recognizes {"id":N,"result":true,"error":null} exactly,
+// the reply to nearly every share, and returns N.
+func acceptedReply(line []byte) (uint64, bool) {
+	const head, tail = `{"id":`, `,"result":true,"error":null}`
+	if len(line) <= len(head)+len(tail) || string(line[:len(head)]) != head || string(line[len(line)-len(tail):]) != tail {
+		return 0, false
+	}
+	digits := line[len(head) : len(line)-len(tail)]
+	if len(digits) > 19 { // beyond that a uint64 could overflow
+		return 0, false
+	}
+	var n uint64
+	for _, d := range digits {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(d-'0')
+	}
+	return n, true
 }
 
 func (c *Client) handleReply(m *message) {
@@ -46,16 +80,21 @@ func (c *Client) handleReply(m *message) {
 		c.log.Debug("reply with unknown id", "id", truncate(string(m.ID)))
 		return
 	}
+	if !isNull(m.Error) {
+		c.settle(id, nil, parseError(m.Error))
+		return
+	}
+	c.settle(id, m.Result, nil)
+}
+
+// settle hands a reply to the request waiting for it.
+func (c *Client) settle(id uint64, result json.RawMessage, err error) {
 	cl := c.take(id)
 	if cl == nil {
 		c.log.Debug("reply with unknown id", "id", id)
 		return
 	}
-	if !isNull(m.Error) {
-		cl.done(nil, parseError(m.Error))
-		return
-	}
-	cl.done(m.Result, nil)
+	cl.done(result, err)
 }
 
 // parseID reads a reply id: a number, or a number in a string (some pools
@@ -111,7 +150,7 @@ func clampCode(f float64) int {
 	return int(f)
 }
 
-func (c *Client) handleMethod(m *message) error {
+func (c *Client) handleMethod(m *message, line []byte) error {
 	var params []json.RawMessage
 	if !isNull(m.Params) {
 		if err := json.Unmarshal(m.Params, &params); err != nil {
@@ -124,7 +163,7 @@ func (c *Client) handleMethod(m *message) error {
 	case "mining.set_difficulty":
 		c.setDifficulty(params)
 	case "mining.notify":
-		c.notify(params)
+		c.notify(params, line)
 	case "mining.set_extranonce":
 		c.setExtranonce(params)
 	case "mining.set_version_mask":
@@ -204,9 +243,9 @@ func (c *Client) setVersionMask(params []json.RawMessage) {
 	c.mu.Unlock()
 }
 
-// notify turns a mining.notify into a JobUpdate and hands it to Jobs,
-// replacing an update the consumer has not taken yet.
-func (c *Client) notify(params []json.RawMessage) {
+// notify decodes a mining.notify, keeps the result for other clients
+// that get the same line and publishes it.
+func (c *Client) notify(params []json.RawMessage, line []byte) {
 	j, err := parseNotify(params)
 	if err != nil {
 		c.log.Warn("bad job from pool", "err", err)
@@ -217,12 +256,22 @@ func (c *Client) notify(params []json.RawMessage) {
 		c.log.Warn("bad job from pool", "err", err)
 		return
 	}
+	d := &decodedNotify{job: *j, work: w}
+	notifies.put(line, d)
+	c.publish(d)
+}
+
+// publish hands a decoded job to Jobs, replacing an update the consumer
+// has not taken yet. d is shared: it is copied, never changed.
+func (c *Client) publish(d *decodedNotify) {
+	j := d.job
+	w := *d.work
 	w.TxHash = c.cfg.TxHash
 	received := c.lineAt
 	if received.IsZero() { // line handling driven by a test, not readLoop
 		received = time.Now()
 	}
-	u := &JobUpdate{Work: w, Received: received}
+	u := &JobUpdate{Work: &w, Received: received}
 	c.mu.Lock()
 	u.Difficulty = c.diff
 	u.Extranonce1 = append([]byte(nil), c.en1...)
@@ -239,7 +288,7 @@ func (c *Client) notify(params []json.RawMessage) {
 		}
 	default:
 	}
-	u.Job = stratum.NewJob(*j)
+	u.Job = stratum.NewJob(j)
 	c.mu.Lock()
 	c.lastJob = u.Job
 	c.mu.Unlock()
