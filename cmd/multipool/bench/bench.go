@@ -388,6 +388,9 @@ func (b *bench) conn(ctx context.Context, i int, sem chan struct{}, ready *sync.
 	for k, v := range w.rejected {
 		b.rejected[k] += v
 	}
+	for _, s := range w.seen {
+		b.sawJob(s.id, s.at)
+	}
 	b.mu.Unlock()
 }
 
@@ -425,9 +428,14 @@ type worker struct {
 	results  chan result
 	inflight int
 	rejected map[string]int64
+	// seen lists the clean jobs this connection received during the run,
+	// merged into bench.jobs when it ends (one lock per connection, not
+	// one per connection and job while the jobs arrive).
+	seen []jobAt
 
 	job *client.JobUpdate
-	// For ModeReal: the search position on job.
+	// For ModeReal: the search position on job (en2 also serves
+	// ModeRandom as a buffer).
 	target [32]byte
 	header [80]byte
 	en2    []byte
@@ -568,8 +576,8 @@ func (w *worker) record(r result) {
 
 func (w *worker) setJob(u *client.JobUpdate) {
 	w.job = u
-	if u.Job.CleanJobs && u.Received.After(w.b.t0) {
-		w.b.sawJob(u.Job.ID, u.Received)
+	if u.Job.CleanJobs && u.Received.After(w.b.t0) && len(w.seen) < maxJobs {
+		w.seen = append(w.seen, jobAt{u.Job.ID, u.Received})
 	}
 	w.left = 0 // ModeReal: start a new search
 	if w.b.cfg.Mode == ModeReal {
@@ -585,9 +593,13 @@ func (w *worker) setJob(u *client.JobUpdate) {
 	}
 }
 
+type jobAt struct {
+	id string
+	at time.Time
+}
+
+// sawJob records that a connection received job id at at; b.mu is held.
 func (b *bench) sawJob(id string, at time.Time) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	j := b.jobs[id]
 	if j == nil {
 		if len(b.jobs) >= maxJobs {
@@ -609,11 +621,13 @@ func (b *bench) sawJob(id string, at time.Time) {
 func (w *worker) next() (client.Submission, bool) {
 	u := w.job
 	if w.b.cfg.Mode == ModeRandom {
-		en2 := make([]byte, u.Extranonce2Size)
-		for i := range en2 {
-			en2[i] = byte(w.rng.Uint32())
+		// SubmitAsync encodes the submission before it returns, so one
+		// buffer serves every submission of the connection.
+		w.en2 = append(w.en2[:0], make([]byte, u.Extranonce2Size)...)
+		for i := range w.en2 {
+			w.en2[i] = byte(w.rng.Uint32())
 		}
-		return client.Submission{JobID: u.Job.ID, Extranonce2: en2, NTime: u.Work.NTime, Nonce: w.rng.Uint32()}, true
+		return client.Submission{JobID: u.Job.ID, Extranonce2: w.en2, NTime: u.Work.NTime, Nonce: w.rng.Uint32()}, true
 	}
 	if w.left == 0 {
 		w.en2 = make([]byte, u.Extranonce2Size)
