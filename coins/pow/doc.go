@@ -7,6 +7,7 @@
 //	sha256d      sha256, sha-256           1   crypto/sha256 twice
 //	scrypt                               65536 x/crypto/scrypt, N=1024 r=1 p=1
 //	x11                                    1   github.com/samli88/go-x11-hash
+//	x13                                    1   go-x11-hash's X11 chain, then written here: Hamsi-512, Fugue-512
 //	quark                                  1   chained here from go-x11-hash's 512-bit functions
 //	groestl                              256   Groestl-512 twice, go-x11-hash's groestl
 //	neoscrypt                            65536 written here: FastKDF-BLAKE2s, ChaCha20/20 + Salsa20/20 SMix
@@ -17,7 +18,7 @@
 //
 // Each algorithm also carries the conventions of the chains that use it,
 // which coin definitions can override: whether a block's id is its PoW
-// hash (x11, quark, groestl, scrypt-jane) or SHA-256d of the header, the
+// hash (x11, x13, quark, groestl, scrypt-jane) or SHA-256d of the header, the
 // transaction hash (single SHA-256 on groestl chains) and the base58check
 // checksum hash (Groestl on groestl chains).
 //
@@ -32,8 +33,8 @@
 // shares may import it.
 //
 // Concurrency: every Algorithm is safe for concurrent use. Hashers that
-// keep state (x11, quark, groestl, neoscrypt, lyra2rev2) come from
-// sync.Pools, so a warm x11, quark, groestl or lyra2rev2 hash allocates
+// keep state (x11, x13, quark, groestl, neoscrypt, lyra2rev2) come from
+// sync.Pools, so a warm x11, x13, quark, groestl or lyra2rev2 hash allocates
 // nothing. Memory-hard hashes (scrypt-jane: 2^(Nfactor+8) bytes,
 // 512 MiB at YACoin's N factor 21; scrypt-n) take one of MaxConcurrent
 // tokens per Algorithm, waiting when none is free, which bounds their

@@ -226,6 +226,7 @@ func init() {
 	Register(&Algorithm{Name: "scrypt", Multiplier: 65536, Hash: scryptLTC})
 	Register(&Algorithm{Name: "x11", Multiplier: 1, Hash: x11Hash, BlockIDIsPoW: true})
 	Register(&Algorithm{Name: "quark", Multiplier: 1, Hash: quarkHash, BlockIDIsPoW: true})
+	Register(&Algorithm{Name: "x13", Multiplier: 1, Hash: x13Hash, BlockIDIsPoW: true})
 	Register(&Algorithm{
 		Name: "groestl", Multiplier: 256, Hash: groestlHash,
 		BlockIDIsPoW: true, TxHash: Sha256, AddressChecksum: groestlHash,

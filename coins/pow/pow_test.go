@@ -22,6 +22,8 @@ func TestLookup(t *testing.T) {
 		{"x11", "x11", 1},
 		{"X11", "x11", 1},
 		{"quark", "quark", 1},
+		{"x13", "x13", 1},
+		{"X13", "x13", 1},
 		{"groestl", "groestl", 256},
 		{"NeoScrypt", "neoscrypt", 65536},
 		{"scrypt-jane", "scrypt-jane", 65536},
@@ -59,7 +61,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	want := []string{"groestl", "lyra2rev2", "neoscrypt", "quark", "scrypt", "scrypt-jane", "scrypt-n", "sha256d", "x11"}
+	want := []string{"groestl", "lyra2rev2", "neoscrypt", "quark", "scrypt", "scrypt-jane", "scrypt-n", "sha256d", "x11", "x13"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}
@@ -170,14 +172,14 @@ func TestConcurrentHash(t *testing.T) {
 	}
 }
 
-// x11, quark and groestl reuse pooled hashers: no allocation per hash once
-// the pools are warm.
+// x11, x13, quark and groestl reuse pooled hashers: no allocation per hash
+// once the pools are warm.
 func TestHashAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop items, so hashes allocate")
 	}
 	header := make([]byte, 80)
-	for _, name := range []string{"sha256d", "x11", "quark", "groestl"} {
+	for _, name := range []string{"sha256d", "x11", "x13", "quark", "groestl"} {
 		t.Run(name, func(t *testing.T) {
 			a, _ := Lookup(name)
 			var h [32]byte

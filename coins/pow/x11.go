@@ -108,3 +108,29 @@ func (s *groestlState) sum(dst *[32]byte, header []byte) {
 	step(s.g, s.a[:], s.b[:])
 	copy(dst[:], s.b[:32])
 }
+
+// x13State is X11's chain (its full 64-byte Echo digest) followed by
+// Hamsi-512 and Fugue-512.
+type x13State struct {
+	x11   *x11.Hash
+	hamsi hamsi512State
+	fugue fugue512State
+	a, b  [64]byte
+}
+
+var x13Pool = sync.Pool{New: func() any { return &x13State{x11: x11.New()} }}
+
+// x13Hash is X13's proof of work: the first 32 bytes of Fugue-512 of
+// Hamsi-512 of the X11 chain's last 512-bit digest.
+func x13Hash(dst *[32]byte, header []byte) {
+	s := x13Pool.Get().(*x13State)
+	s.sum(dst, header)
+	x13Pool.Put(s)
+}
+
+func (s *x13State) sum(dst *[32]byte, header []byte) {
+	s.x11.Hash(header, s.a[:]) // writes all 64 bytes when given room
+	s.hamsi.sum(&s.b, s.a[:])
+	s.fugue.sum(&s.a, s.b[:])
+	copy(dst[:], s.a[:32])
+}
