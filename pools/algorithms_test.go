@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math/big"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -42,6 +44,9 @@ var algoCases = []algoCase{
 	{algo: "scrypt", coin: "dogecoin-regtest", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536},
 	{algo: "x11", coin: "dash-regtest", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 1, powBlockID: true},
 	{algo: "quark", coin: "quarkcoin", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 1, powBlockID: true},
+	// No X13 coin is defined (those still running moved to proof of
+	// stake); x13Coin below is Dash regtest on X13.
+	{algo: "x13", coin: "x13-regtest", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 1, powBlockID: true},
 	{algo: "groestl", coin: "groestlcoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 256,
 		powBlockID: true, singleSHA256Tx: true},
 	{algo: "lyra2rev2", coin: "monacoin", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 256},
@@ -53,6 +58,16 @@ var algoCases = []algoCase{
 	{algo: "scrypt-n", coin: "vertcoin-scryptn", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536,
 		curTime: 1456415081 - 5, ntimeOffset: 10},
 }
+
+// x13Coin is an operator's definition of a coin the repository does not
+// ship: Dash regtest's parameters with the X13 algorithm.
+const x13Coin = `{
+    "name": "X13 Regtest", "symbol": "XTT", "algorithm": "x13", "reward": "POW",
+    "txMessages": false, "network": "regtest", "peerMagic": "fcc1b7dc",
+    "protocolVersion": 70233, "pubKeyHashVersion": 140, "scriptHashVersion": 19,
+    "coinbaseMaturity": 100, "gbtRules": [], "decimals": 8, "blockTime": 150,
+    "p2pPort": 19899, "rpcPort": 19898
+}`
 
 // algoNetworkBits is the template's network target in the tests:
 // 0x0fffff << 232, about 2^252, so one hash in 16 is a block.
@@ -81,7 +96,11 @@ func TestAlgorithmsThroughPool(t *testing.T) {
 			t.Errorf("algorithm %s has no case here", name)
 		}
 	}
-	reg, err := coins.Load("")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x13-regtest.json"), []byte(x13Coin), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := coins.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

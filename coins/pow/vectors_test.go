@@ -28,8 +28,7 @@ type vector struct {
 
 // notBuilt says why an algorithm with vectors has no implementation here;
 // a registered algorithm is checked whatever this map says.
-var notBuilt = map[string]string{
-}
+var notBuilt = map[string]string{}
 
 func loadVectors(t testing.TB) []vector {
 	t.Helper()
