@@ -113,10 +113,16 @@ func (s *hamsi512State) block(b []byte, alpha *[32]uint32, rounds int) {
 		for i := range 8 {
 			x[i], x[i+8], x[i+16], x[i+24] = hamsiSbox(x[i], x[i+8], x[i+16], x[i+24])
 		}
-		for i := range 8 {
-			b, c, d := 8+(i+1)%8, 16+(i+2)%8, 24+(i+3)%8
-			x[i], x[b], x[c], x[d] = hamsiL(x[i], x[b], x[c], x[d])
-		}
+		// Word i of row 0 with the next words along the diagonal:
+		// i, 8+(i+1)%8, 16+(i+2)%8, 24+(i+3)%8.
+		x[0], x[9], x[18], x[27] = hamsiL(x[0], x[9], x[18], x[27])
+		x[1], x[10], x[19], x[28] = hamsiL(x[1], x[10], x[19], x[28])
+		x[2], x[11], x[20], x[29] = hamsiL(x[2], x[11], x[20], x[29])
+		x[3], x[12], x[21], x[30] = hamsiL(x[3], x[12], x[21], x[30])
+		x[4], x[13], x[22], x[31] = hamsiL(x[4], x[13], x[22], x[31])
+		x[5], x[14], x[23], x[24] = hamsiL(x[5], x[14], x[23], x[24])
+		x[6], x[15], x[16], x[25] = hamsiL(x[6], x[15], x[16], x[25])
+		x[7], x[8], x[17], x[26] = hamsiL(x[7], x[8], x[17], x[26])
 		x[0], x[2], x[5], x[7] = hamsiL(x[0], x[2], x[5], x[7])
 		x[16], x[19], x[21], x[22] = hamsiL(x[16], x[19], x[21], x[22])
 		x[9], x[11], x[12], x[14] = hamsiL(x[9], x[11], x[12], x[14])

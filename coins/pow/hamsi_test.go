@@ -45,3 +45,14 @@ func TestHamsiSbox(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHamsi512 hashes 64 bytes, X13's input to Hamsi.
+func BenchmarkHamsi512(b *testing.B) {
+	var s hamsi512State
+	var in, out [64]byte
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.sum(&out, in[:])
+	}
+}
