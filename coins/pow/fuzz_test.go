@@ -23,17 +23,17 @@ func FuzzPooledHashers(f *testing.F) {
 			t.Fatalf("x11: pooled %x, fresh %x", pooled, fresh)
 		}
 		quarkHash(&pooled, data)
-		quarkPool.New().(*quarkState).sum(&fresh, data)
+		quarkStates.fresh().sum(&fresh, data)
 		if pooled != fresh {
 			t.Fatalf("quark: pooled %x, fresh %x", pooled, fresh)
 		}
 		groestlHash(&pooled, data)
-		groestlPool.New().(*groestlState).sum(&fresh, data)
+		groestlStates.fresh().sum(&fresh, data)
 		if pooled != fresh {
 			t.Fatalf("groestl: pooled %x, fresh %x", pooled, fresh)
 		}
 		lyra2rev2Hash(&pooled, data)
-		lyra2rev2Pool.New().(*lyra2rev2State).sum(&fresh, data)
+		lyra2rev2States.fresh().sum(&fresh, data)
 		if pooled != fresh {
 			t.Fatalf("lyra2rev2: pooled %x, fresh %x", pooled, fresh)
 		}

@@ -74,7 +74,7 @@ func TestLyra2REv2Lengths(t *testing.T) {
 				}
 			}
 			var fresh [32]byte
-			lyra2rev2Pool.New().(*lyra2rev2State).sum(&fresh, in)
+			lyra2rev2States.fresh().sum(&fresh, in)
 			if tt.want != "" {
 				if h := hex.EncodeToString(fresh[:]); h != tt.want {
 					t.Fatalf("digest %s, want %s", h, tt.want)

@@ -2,7 +2,6 @@ package pow
 
 import (
 	"hash"
-	"sync"
 
 	"github.com/dchest/blake256"
 	"golang.org/x/crypto/sha3"
@@ -17,18 +16,14 @@ type lyra2rev2State struct {
 	a, b          [32]byte
 }
 
-var lyra2rev2Pool = sync.Pool{New: func() any {
+var lyra2rev2States = newStatePool(func() *lyra2rev2State {
 	return &lyra2rev2State{blake: blake256.New(), keccak: sha3.NewLegacyKeccak256()}
-}}
+})
 
 // lyra2rev2Hash is Lyra2REv2 (Monacoin; Vertcoin 2015-2018): BLAKE-256,
 // Keccak-256, CubeHash-256, Lyra2 (time cost 1, 4 x 4), Skein-512-256,
 // CubeHash-256, BMW-256, each on the previous 32-byte digest.
-func lyra2rev2Hash(dst *[32]byte, header []byte) {
-	st := lyra2rev2Pool.Get().(*lyra2rev2State)
-	st.sum(dst, header)
-	lyra2rev2Pool.Put(st)
-}
+var lyra2rev2Hash = lyra2rev2States.hash
 
 func (st *lyra2rev2State) sum(dst *[32]byte, header []byte) {
 	a, b := st.a[:], st.b[:]

@@ -3,7 +3,6 @@ package pow
 import (
 	"encoding/binary"
 	"math/bits"
-	"sync"
 
 	"golang.org/x/crypto/blake2s"
 )
@@ -33,14 +32,10 @@ type neoscryptState struct {
 	prf  [32]byte
 }
 
-var neoscryptPool = sync.Pool{New: func() any { return new(neoscryptState) }}
+var neoscryptStates = newStatePool(func() *neoscryptState { return new(neoscryptState) })
 
 // neoscryptHash is the NeoScrypt proof of work of a header.
-func neoscryptHash(dst *[32]byte, header []byte) {
-	s := neoscryptPool.Get().(*neoscryptState)
-	s.sum(dst, header)
-	neoscryptPool.Put(s)
-}
+var neoscryptHash = neoscryptStates.hash
 
 func (s *neoscryptState) sum(dst *[32]byte, password []byte) {
 	s.fastKDF(password, password, s.xb[:])

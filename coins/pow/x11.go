@@ -35,7 +35,7 @@ type quarkState struct {
 	a, b                                   [64]byte
 }
 
-var quarkPool = sync.Pool{New: func() any {
+var quarkStates = newStatePool(func() *quarkState {
 	return &quarkState{
 		blake:   blake.New(),
 		bmw:     bmw.New(),
@@ -44,7 +44,7 @@ var quarkPool = sync.Pool{New: func() any {
 		jh:      jh.New(),
 		keccak:  keccak.New(),
 	}
-}}
+})
 
 // step hashes src with d into dst; d is reset for its next use.
 func step(d xhash.Digest, src, dst []byte) {
@@ -55,11 +55,7 @@ func step(d xhash.Digest, src, dst []byte) {
 // quarkHash is Quarkcoin's proof of work (also PIVX's before proof of
 // stake): nine rounds of 512-bit functions, three of them chosen by bit 3
 // of the first byte of the previous digest, then the first 32 bytes.
-func quarkHash(dst *[32]byte, header []byte) {
-	s := quarkPool.Get().(*quarkState)
-	s.sum(dst, header)
-	quarkPool.Put(s)
-}
+var quarkHash = quarkStates.hash
 
 func (s *quarkState) sum(dst *[32]byte, header []byte) {
 	a, b := s.a[:], s.b[:]
@@ -93,15 +89,11 @@ type groestlState struct {
 	a, b [64]byte
 }
 
-var groestlPool = sync.Pool{New: func() any { return &groestlState{g: groestl.New()} }}
+var groestlStates = newStatePool(func() *groestlState { return &groestlState{g: groestl.New()} })
 
 // groestlHash is Groestlcoin's proof of work: Groestl-512 of Groestl-512
 // of the header, the first 32 bytes.
-func groestlHash(dst *[32]byte, header []byte) {
-	s := groestlPool.Get().(*groestlState)
-	s.sum(dst, header)
-	groestlPool.Put(s)
-}
+var groestlHash = groestlStates.hash
 
 func (s *groestlState) sum(dst *[32]byte, header []byte) {
 	step(s.g, header, s.a[:])
@@ -118,15 +110,11 @@ type x13State struct {
 	a, b  [64]byte
 }
 
-var x13Pool = sync.Pool{New: func() any { return &x13State{x11: x11.New()} }}
+var x13States = newStatePool(func() *x13State { return &x13State{x11: x11.New()} })
 
 // x13Hash is X13's proof of work: the first 32 bytes of Fugue-512 of
 // Hamsi-512 of the X11 chain's last 512-bit digest.
-func x13Hash(dst *[32]byte, header []byte) {
-	s := x13Pool.Get().(*x13State)
-	s.sum(dst, header)
-	x13Pool.Put(s)
-}
+var x13Hash = x13States.hash
 
 func (s *x13State) sum(dst *[32]byte, header []byte) {
 	s.x11.Hash(header, s.a[:]) // writes all 64 bytes when given room
