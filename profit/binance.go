@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -34,14 +33,12 @@ type Binance struct {
 
 // NewBinance checks cfg and returns the source.
 func NewBinance(cfg BinanceConfig) (*Binance, error) {
-	if cfg.URL == "" {
-		cfg.URL = BinanceURL
-	}
 	if cfg.Quote == "" {
 		cfg.Quote = "BTC"
 	}
-	if _, err := url.Parse(cfg.URL); err != nil {
-		return nil, fmt.Errorf("%w: binance url: %v", ErrConfig, err)
+	var err error
+	if cfg.URL, err = sourceURL("binance", cfg.URL, BinanceURL); err != nil {
+		return nil, err
 	}
 	return &Binance{cfg: cfg, get: newGetter(cfg.Client, cfg.Timeout)}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -35,14 +34,12 @@ type CoinChoose struct {
 
 // NewCoinChoose checks cfg and returns the source.
 func NewCoinChoose(cfg CoinChooseConfig) (*CoinChoose, error) {
-	if cfg.URL == "" {
-		cfg.URL = CoinChooseURL
-	}
 	if cfg.Quote == "" {
 		cfg.Quote = "BTC"
 	}
-	if _, err := url.Parse(cfg.URL); err != nil {
-		return nil, fmt.Errorf("%w: coinchoose url: %v", ErrConfig, err)
+	var err error
+	if cfg.URL, err = sourceURL("coinchoose", cfg.URL, CoinChooseURL); err != nil {
+		return nil, err
 	}
 	return &CoinChoose{cfg: cfg, get: newGetter(cfg.Client, cfg.Timeout)}, nil
 }

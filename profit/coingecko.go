@@ -40,14 +40,12 @@ type CoinGecko struct {
 
 // NewCoinGecko checks cfg and returns the source.
 func NewCoinGecko(cfg CoinGeckoConfig) (*CoinGecko, error) {
-	if cfg.URL == "" {
-		cfg.URL = CoinGeckoURL
-	}
 	if cfg.Quote == "" {
 		cfg.Quote = "BTC"
 	}
-	if _, err := url.Parse(cfg.URL); err != nil {
-		return nil, fmt.Errorf("%w: coingecko url: %v", ErrConfig, err)
+	var err error
+	if cfg.URL, err = sourceURL("coingecko", cfg.URL, CoinGeckoURL); err != nil {
+		return nil, err
 	}
 	g := newGetter(cfg.Client, cfg.Timeout, cfg.APIKey)
 	if cfg.APIKey != "" {

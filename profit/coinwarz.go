@@ -79,9 +79,6 @@ type CoinWarz struct {
 
 // NewCoinWarz checks cfg and returns the source.
 func NewCoinWarz(cfg CoinWarzConfig) (*CoinWarz, error) {
-	if cfg.URL == "" {
-		cfg.URL = CoinWarzURL
-	}
 	if cfg.APIKey == "" {
 		return nil, fmt.Errorf("%w: coinwarz needs an apiKey", ErrConfig)
 	}
@@ -104,8 +101,9 @@ func NewCoinWarz(cfg CoinWarzConfig) (*CoinWarz, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if _, err := url.Parse(cfg.URL); err != nil {
-		return nil, fmt.Errorf("%w: coinwarz url: %v", ErrConfig, err)
+	var err error
+	if cfg.URL, err = sourceURL("coinwarz", cfg.URL, CoinWarzURL); err != nil {
+		return nil, err
 	}
 	return &CoinWarz{cfg: cfg, get: newGetter(cfg.Client, cfg.Timeout, cfg.APIKey), remaining: -1}, nil
 }

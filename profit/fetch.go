@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,20 @@ type httpGetter struct {
 	header  http.Header
 	secrets []string
 	timeout time.Duration
+}
+
+// sourceURL returns a price source's base URL, def when raw is empty. A
+// configured one must be an http or https address with a host, so that a
+// typo fails at start-up, naming the source, rather than at every fetch.
+func sourceURL(source, raw, def string) (string, error) {
+	if raw == "" {
+		return def, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%w: %s url %q: want http(s)://host[:port][/path]", ErrConfig, source, raw)
+	}
+	return raw, nil
 }
 
 func newGetter(client *http.Client, timeout time.Duration, secrets ...string) httpGetter {

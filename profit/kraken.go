@@ -37,14 +37,12 @@ type Kraken struct {
 
 // NewKraken checks cfg and returns the source.
 func NewKraken(cfg KrakenConfig) (*Kraken, error) {
-	if cfg.URL == "" {
-		cfg.URL = KrakenURL
-	}
 	if cfg.Quote == "" {
 		cfg.Quote = "BTC"
 	}
-	if _, err := url.Parse(cfg.URL); err != nil {
-		return nil, fmt.Errorf("%w: kraken url: %v", ErrConfig, err)
+	var err error
+	if cfg.URL, err = sourceURL("kraken", cfg.URL, KrakenURL); err != nil {
+		return nil, err
 	}
 	return &Kraken{cfg: cfg, get: newGetter(cfg.Client, cfg.Timeout)}, nil
 }

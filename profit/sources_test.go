@@ -461,3 +461,32 @@ func TestCoinWarzRateLimit(t *testing.T) {
 		t.Fatalf("remaining %d", quiet.Remaining())
 	}
 }
+
+// TestSourceURL checks every source's constructor against base URLs an
+// operator could mistype: each is a config error naming the source.
+func TestSourceURL(t *testing.T) {
+	constructors := map[string]func(url string) error{
+		"binance":    func(u string) error { _, err := NewBinance(BinanceConfig{URL: u}); return err },
+		"coinchoose": func(u string) error { _, err := NewCoinChoose(CoinChooseConfig{URL: u}); return err },
+		"coingecko":  func(u string) error { _, err := NewCoinGecko(CoinGeckoConfig{URL: u}); return err },
+		"kraken":     func(u string) error { _, err := NewKraken(KrakenConfig{URL: u}); return err },
+		"whattomine": func(u string) error { _, err := NewWhatToMine(WhatToMineConfig{URL: u}); return err },
+		"coinwarz": func(u string) error {
+			_, err := NewCoinWarz(CoinWarzConfig{URL: u, APIKey: "k"})
+			return err
+		},
+	}
+	for name, build := range constructors {
+		for _, good := range []string{"", "http://127.0.0.1:8080", "https://api.example.com/v2/"} {
+			if err := build(good); err != nil {
+				t.Errorf("%s %q: %v", name, good, err)
+			}
+		}
+		for _, bad := range []string{"localhost:8080", "ftp://example.com", "https://", "api.example.com/v2", "http://[::1"} {
+			err := build(bad)
+			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), name+" url") {
+				t.Errorf("%s %q: error %v, want a config error naming %s's url", name, bad, err, name)
+			}
+		}
+	}
+}

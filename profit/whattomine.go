@@ -41,17 +41,15 @@ type WhatToMine struct {
 
 // NewWhatToMine checks cfg and returns the source.
 func NewWhatToMine(cfg WhatToMineConfig) (*WhatToMine, error) {
-	if cfg.URL == "" {
-		cfg.URL = WhatToMineURL
-	}
 	if cfg.List == "" {
 		cfg.List = "/coins.json"
 	}
 	if cfg.Quote == "" {
 		cfg.Quote = "BTC"
 	}
-	if _, err := url.Parse(cfg.URL); err != nil {
-		return nil, fmt.Errorf("%w: whattomine url: %v", ErrConfig, err)
+	var err error
+	if cfg.URL, err = sourceURL("whattomine", cfg.URL, WhatToMineURL); err != nil {
+		return nil, err
 	}
 	return &WhatToMine{cfg: cfg, get: newGetter(cfg.Client, cfg.Timeout)}, nil
 }
