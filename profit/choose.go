@@ -18,6 +18,11 @@ type Chooser struct {
 	MinImprovementPercent float64
 	// MinHold is how long the current coin must stay beaten.
 	MinHold time.Duration
+	// IncompleteHold is how long the current coin may lack complete
+	// figures before the group leaves it, when that is longer than
+	// MinHold: a source failing for a round (a daemon still connecting
+	// to its peers after a restart, say) moves nobody.
+	IncompleteHold time.Duration
 
 	// beatenSince is when the current coin was first beaten by the
 	// threshold, in the run of rankings that still beat it; zero when it
@@ -83,6 +88,10 @@ func (c *Chooser) Decide(now time.Time, current string, ranking []CoinFigures) D
 		c.beatenSince = now
 	}
 	held := now.Sub(c.beatenSince)
+	hold := c.MinHold
+	if !cur.Complete {
+		hold = max(hold, c.IncompleteHold)
+	}
 	var lead string
 	if cur.Complete {
 		lead = fmt.Sprintf("%s earns %.2f%% more than %s (%s vs %s per %s a day)", best.Coin, improvement, current,
@@ -91,12 +100,12 @@ func (c *Chooser) Decide(now time.Time, current string, ranking []CoinFigures) D
 		lead = fmt.Sprintf("%s has no complete figures; %s earns %s per %s a day", current, best.Coin,
 			formatAmount(best.Revenue), best.Unit)
 	}
-	if held < c.MinHold {
+	if held < hold {
 		return Decision{Pending: true, Reason: fmt.Sprintf("%s; switching once that has held for %v (now %v)",
-			lead, c.MinHold, held.Round(time.Second))}
+			lead, hold, held.Round(time.Second))}
 	}
 	c.Reset()
-	if c.MinHold > 0 {
+	if hold > 0 {
 		lead += fmt.Sprintf(", for %v", held.Round(time.Second))
 	}
 	return Decision{To: best.Coin, Reason: lead}

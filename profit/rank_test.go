@@ -211,6 +211,16 @@ func TestChooser(t *testing.T) {
 			{0, "a", map[string]float64{"a": -1, "b": 1}, "", true},
 			{time.Minute, "a", map[string]float64{"a": -1, "b": 1}, "b", false},
 		}},
+		{"missing figures wait for IncompleteHold, not MinHold", Chooser{MinImprovementPercent: 10, IncompleteHold: 3 * time.Second}, []step{
+			{0, "a", map[string]float64{"a": -1, "b": 1}, "", true},
+			{time.Second, "a", map[string]float64{"a": 1, "b": 1.05}, "", false}, // back, within the threshold
+			{2 * time.Second, "a", map[string]float64{"a": -1, "b": 1}, "", true},
+			{4 * time.Second, "a", map[string]float64{"a": -1, "b": 1}, "", true},
+			{5 * time.Second, "a", map[string]float64{"a": -1, "b": 1}, "b", false},
+		}},
+		{"a real lead still needs only MinHold", Chooser{MinImprovementPercent: 10, IncompleteHold: time.Hour}, []step{
+			{0, "a", map[string]float64{"a": 1, "b": 1.2}, "b", false},
+		}},
 		{"a tie stays", Chooser{}, []step{
 			{0, "a", map[string]float64{"a": 1, "b": 1}, "", false},
 		}},

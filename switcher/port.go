@@ -76,10 +76,11 @@ type Config struct {
 	Algorithm string
 	// Pools are the coins the port may switch between.
 	Pools []Pool
-	// MinImprovementPercent and MinHold are the hysteresis (see
-	// profit.Chooser).
+	// MinImprovementPercent, MinHold and IncompleteHold are the
+	// hysteresis (see profit.Chooser).
 	MinImprovementPercent float64
 	MinHold               time.Duration
+	IncompleteHold        time.Duration
 	// PollInterval is how often the saved override is read; default 2s.
 	PollInterval time.Duration
 	// StartupGrace is how long the first automatic choice waits for every
@@ -169,7 +170,7 @@ func New(cfg Config, ranker Ranker, store Store, log *slog.Logger) (*Port, error
 	if len(cfg.Pools) == 0 {
 		return nil, fmt.Errorf("%w: %s: no pool mines %s", ErrConfig, cfg.Name, cfg.Algorithm)
 	}
-	if cfg.MinImprovementPercent < 0 || cfg.MinHold < 0 {
+	if cfg.MinImprovementPercent < 0 || cfg.MinHold < 0 || cfg.IncompleteHold < 0 {
 		return nil, fmt.Errorf("%w: %s: negative hysteresis", ErrConfig, cfg.Name)
 	}
 	if cfg.PollInterval == 0 {
@@ -192,10 +193,11 @@ func New(cfg Config, ranker Ranker, store Store, log *slog.Logger) (*Port, error
 		log:         log.With("component", "switcher", "switch", cfg.Name),
 		wake:        make(chan struct{}, 1),
 		overrideSig: make(chan struct{}, 1),
-		chooser:     profit.Chooser{MinImprovementPercent: cfg.MinImprovementPercent, MinHold: cfg.MinHold},
-		jobs:        map[string]Pool{},
-		logins:      map[string]*login{},
-		shares:      map[string]uint64{},
+		chooser: profit.Chooser{MinImprovementPercent: cfg.MinImprovementPercent, MinHold: cfg.MinHold,
+			IncompleteHold: cfg.IncompleteHold},
+		jobs:   map[string]Pool{},
+		logins: map[string]*login{},
+		shares: map[string]uint64{},
 	}
 	for _, pl := range cfg.Pools {
 		c := pl.Coin()

@@ -68,6 +68,8 @@ func newSwitching(cfg *config.Config, cps []*coinPool, led *ledger.Ledger, en *s
 		port, err := switcher.New(switcher.Config{
 			Name: sc.Name, Algorithm: sc.Algorithm, Pools: group,
 			MinImprovementPercent: ps.MinImprovementPercent, MinHold: ps.MinHold,
+			// Three rounds: enough for a daemon that is still connecting.
+			IncompleteHold: 3 * ps.UpdateInterval,
 		}, ranker, led, log)
 		if err != nil {
 			return nil, fmt.Errorf("config.json: switching.%s: %w", sc.Name, err)
