@@ -21,3 +21,8 @@ go vet ./...
 echo "== go test"
 # -p 2: the machines have two cores; integration tests start their own daemons.
 go test -count=1 -p 2 -timeout 25m "$@" ./...
+echo "== go test -race (the concurrent packages)"
+# The whole suite passes under -race too (about 3.5 minutes); these are the
+# packages whose goroutines share state, without the long daemon rigs.
+go test -race -count=1 -p 2 -timeout 10m "$@" ./pools/stratum/... ./switcher ./profit \
+  ./payout/ledger ./coins/pow ./cmd/multipool/bench
