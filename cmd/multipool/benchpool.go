@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -40,6 +42,7 @@ func benchPoolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	diff := fs.Float64("diff", 1e-12, "port difficulty (the default accepts every share)")
 	logLevel := fs.String("log", "warn", "log level")
 	blockEvery := fs.Duration("block-every", 0, "publish a new block (a clean job to every miner) this often; 0: never")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -54,6 +57,17 @@ func benchPoolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
 		return usageError{fmt.Errorf("bench-pool: -log: %w", err)}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench-pool: -cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench-pool: -cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: lvl}))
 

@@ -253,7 +253,9 @@ func decodeRequest(line []byte, req *request) error {
 	env := &req.env
 	env.ID, env.Method, env.Params = env.ID[:0], env.Method[:0], env.Params[:0]
 	req.Method = ""
-	if err := json.Unmarshal(line, env); err != nil {
+	if id, method, params, ok := scanEnvelope(line); ok {
+		env.ID, env.Method, env.Params = append(env.ID, id...), append(env.Method, method...), append(env.Params, params...)
+	} else if err := json.Unmarshal(line, env); err != nil {
 		req.ID, req.Params = rawID(env.ID[:0]), rawParams(env.Params[:0])
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
