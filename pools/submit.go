@@ -75,10 +75,16 @@ func (p *Pool) check(ctx context.Context, s *stratum.Share) stratum.Result {
 	// At most one hash per core at a time: thousands of sessions hashing
 	// at once would leave the job broadcaster and the writers a tiny share
 	// of the scheduler; queued sessions wait without being runnable.
+	// A free slot is taken without asking ctx for its Done channel, which
+	// the stratum server makes only when asked.
 	select {
 	case p.hashSlots <- struct{}{}:
-	case <-ctx.Done():
-		return stratum.Result{Err: stratum.Errorf(stratum.CodeOther, "pool busy")}
+	default:
+		select {
+		case p.hashSlots <- struct{}{}:
+		case <-ctx.Done():
+			return stratum.Result{Err: stratum.Errorf(stratum.CodeOther, "pool busy")}
+		}
 	}
 	p.alg.Hash(hash, header[:])
 	<-p.hashSlots

@@ -43,6 +43,7 @@ func benchPoolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	logLevel := fs.String("log", "warn", "log level")
 	blockEvery := fs.Duration("block-every", 0, "publish a new block (a clean job to every miner) this often; 0: never")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write an allocation profile to this file at exit (go tool pprof -sample_index=alloc_space)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -68,6 +69,18 @@ func benchPoolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return fmt.Errorf("bench-pool: -cpuprofile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			return fmt.Errorf("bench-pool: -memprofile: %w", err)
+		}
+		defer func() {
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				fmt.Fprintf(stderr, "bench-pool: -memprofile: %v\n", err)
+			}
+			f.Close()
+		}()
 	}
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: lvl}))
 

@@ -45,14 +45,16 @@ var (
 // exists only until the queue is empty and writes with a deadline. So at
 // most one goroutine writes at a time, and the broadcaster never waits.
 type session struct {
-	srv    *Server
-	ctx    context.Context // the server's: parent of Authorize and Submit contexts
-	codec  codec
-	remote net.Addr
-	ip     string
-	port   *port
-	id     uint64
-	en1    [4]byte
+	srv *Server
+	ctx context.Context // the server's: parent of Authorize and Submit contexts
+	// submitCtx is reused for Submit calls (readLoop only).
+	submitCtx *submitContext
+	codec     codec
+	remote    net.Addr
+	ip        string
+	port      *port
+	id        uint64
+	en1       [4]byte
 	// releaseEn1 makes the session hand en1 back to the allocator when it
 	// ends.
 	releaseEn1 bool
@@ -488,9 +490,9 @@ func (ss *session) handleSubmit(req *request) {
 		RemoteAddr:    ss.remote,
 		Port:          ss.port.number,
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ss.ctx), ss.srv.cfg.SubmitTimeout)
+	ctx := ss.nextSubmitContext()
 	res := sent.ref.src.Submit(ctx, share)
-	cancel()
+	ctx.endSubmit()
 	if ss.srv.log.Enabled(ss.ctx, slog.LevelDebug) {
 		code, msg := 0, ""
 		if res.Err != nil {
