@@ -8,7 +8,20 @@ import (
 // rawWriter writes to a socket without ever waiting for it: what the
 // kernel's send buffer does not take at once is left to the caller. The
 // zero value writes nothing (the connection is not a plain socket).
-type rawWriter struct{ rc syscall.RawConn }
+type rawWriter struct {
+	rc syscall.RawConn
+	st *rawWriteState
+}
+
+// rawWriteState is one write in progress, kept with its callback so that
+// a write allocates nothing; only the holder of the session's write side
+// writes, so one per connection serves.
+type rawWriteState struct {
+	p   []byte
+	n   int
+	err error
+	fn  func(fd uintptr) bool // st.write, bound once
+}
 
 // newRawWriter returns a rawWriter for a plain socket connection, or the
 // zero value for anything else (TLS, net.Pipe) and where non-blocking
@@ -25,5 +38,7 @@ func newRawWriter(c net.Conn) rawWriter {
 	if err != nil {
 		return rawWriter{}
 	}
-	return rawWriter{rc}
+	st := &rawWriteState{}
+	st.fn = st.write
+	return rawWriter{rc: rc, st: st}
 }

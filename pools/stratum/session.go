@@ -113,9 +113,20 @@ type session struct {
 // outEntry is one queued line: encoded bytes, or a job to notify.
 type outEntry struct {
 	data  []byte
+	reply *replyBuf // a pooled encoding instead of data
 	job   *wireJob
 	clean bool
 }
+
+// replyBuf is a reply's encoding while it waits in a session's queue, and
+// the message it is encoded from (a *message passed to the codec would
+// move to the heap); both go back to replyBufs once written out.
+type replyBuf struct {
+	b []byte
+	m message
+}
+
+var replyBufs = sync.Pool{New: func() any { return &replyBuf{b: make([]byte, 0, 128)} }}
 
 // sentJob is a job as this session sent it: under which id and at which
 // difficulty.
@@ -566,25 +577,35 @@ func (ss *session) banned() {
 
 // reply sends a response.
 func (ss *session) reply(id rawID, result any, err *Error) {
-	ss.send(ss.codec.encode(nil, &message{ID: id, Result: result, Err: err}))
+	rb := replyBufs.Get().(*replyBuf)
+	rb.m = message{ID: id, Result: result, Err: err}
+	rb.b = ss.codec.encode(rb.b[:0], &rb.m)
+	rb.m = message{}
+	if !ss.queueEntry(outEntry{reply: rb}) {
+		replyBufs.Put(rb)
+	}
 }
 
 // send queues an encoded line and writes what it can; a session whose
 // queue is full is not reading and is closed.
-func (ss *session) send(data []byte) {
+func (ss *session) send(data []byte) { ss.queueEntry(outEntry{data: data}) }
+
+// queueEntry is send for any entry; false when the entry was not queued.
+func (ss *session) queueEntry(e outEntry) bool {
 	ss.mu.Lock()
 	if ss.closed {
 		ss.mu.Unlock()
-		return
+		return false
 	}
 	if len(ss.queue) >= ss.srv.cfg.SendQueue {
 		ss.mu.Unlock()
 		ss.logger().Info("closing: send queue full")
 		ss.stop("send queue full")
-		return
+		return false
 	}
-	ss.queue = append(ss.queue, outEntry{data: data})
+	ss.queue = append(ss.queue, e)
 	ss.unlockAndFlush()
+	return true
 }
 
 // enqueueJob queues a job notify for a ready session and writes what it
@@ -712,9 +733,15 @@ func (ss *session) drain(buf []byte) []byte {
 
 func (ss *session) drainLocked(buf []byte) []byte {
 	for _, e := range ss.queue {
-		if e.job != nil {
+		switch {
+		case e.job != nil:
 			buf = ss.appendJobLocked(buf, e.job, e.clean)
-		} else {
+		case e.reply != nil:
+			buf = append(buf, e.reply.b...)
+			if cap(e.reply.b) <= 4<<10 {
+				replyBufs.Put(e.reply)
+			}
+		default:
 			buf = append(buf, e.data...)
 		}
 	}
