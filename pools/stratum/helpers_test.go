@@ -51,7 +51,8 @@ func (f *fakeSource) Authorize(_ context.Context, w *Worker) error {
 
 func (f *fakeSource) Submit(_ context.Context, s *Share) Result {
 	f.mu.Lock()
-	f.shares = append(f.shares, s)
+	cp := *s // s is the session's until the call returns
+	f.shares = append(f.shares, &cp)
 	sub := f.submit
 	f.mu.Unlock()
 	if sub != nil {

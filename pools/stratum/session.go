@@ -488,7 +488,8 @@ func (ss *session) handleSubmit(req *request) {
 		ss.rejectShare(req.ID, errVersionMask, true)
 		return
 	}
-	share := &Share{
+	share := sharePool.Get().(*Share)
+	*share = Share{
 		Worker:        w,
 		JobID:         sent.job.ID,
 		Extranonce1:   ss.en1[:],
@@ -504,6 +505,8 @@ func (ss *session) handleSubmit(req *request) {
 	ctx := ss.nextSubmitContext()
 	res := sent.ref.src.Submit(ctx, share)
 	ctx.endSubmit()
+	*share = Share{}
+	sharePool.Put(share)
 	if ss.srv.log.Enabled(ss.ctx, slog.LevelDebug) {
 		code, msg := 0, ""
 		if res.Err != nil {
@@ -764,6 +767,10 @@ func putWriteBuf(b *[]byte) {
 	*b = (*b)[:0]
 	writeBufs.Put(b)
 }
+
+// sharePool holds the Shares handed to WorkSource.Submit, which may not
+// keep them past the call.
+var sharePool = sync.Pool{New: func() any { return new(Share) }}
 
 // requestPool holds decoding scratch for the readers.
 var requestPool = sync.Pool{New: func() any { return new(request) }}

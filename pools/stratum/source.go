@@ -102,8 +102,8 @@ type WorkSource interface {
 	CurrentJob() *Job
 	// Authorize checks a login; the error is reported to the miner.
 	Authorize(ctx context.Context, w *Worker) error
-	// Submit validates and records a share. ctx is valid for the call
-	// only: the session reuses it for its next share.
+	// Submit validates and records a share. ctx and s are valid for the
+	// call only: the session reuses them for later shares.
 	Submit(ctx context.Context, s *Share) Result
 }
 
