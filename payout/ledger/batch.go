@@ -192,7 +192,13 @@ type roundSums struct {
 	sum   map[string]float64
 }
 
-type counterKey struct{ key, field string }
+// counterKey names a stats counter: the coin's or, with perWorker, a
+// worker's. Keys are built when the batch is written, once per counter,
+// not per share.
+type counterKey struct {
+	coin, worker, field string
+	perWorker           bool
+}
 
 type sampleKey struct {
 	coin, worker string
@@ -229,8 +235,8 @@ func (l *Ledger) encode(recs []record, now time.Time) *batch {
 	}
 	counters := map[counterKey]int64{}
 	var counterOrder []counterKey
-	count := func(key, field string) {
-		ck := counterKey{key, field}
+	count := func(coin, worker, field string, perWorker bool) {
+		ck := counterKey{coin, worker, field, perWorker}
 		if _, ok := counters[ck]; !ok {
 			counterOrder = append(counterOrder, ck)
 		}
@@ -251,8 +257,8 @@ func (l *Ledger) encode(recs []record, now time.Time) *batch {
 		}
 		s := &r.share
 		field, _ := s.Status.statsField()
-		count(k.stats(s.Coin), field)
-		count(k.workerStats(s.Coin, s.Worker), field)
+		count(s.Coin, "", field, false)
+		count(s.Coin, s.Worker, field, true)
 		if wk := (workerKey{s.Coin, s.Worker}); !workers[wk] {
 			workers[wk] = true
 			workerOrder = append(workerOrder, wk)
@@ -288,7 +294,11 @@ func (l *Ledger) encode(recs []record, now time.Time) *batch {
 		flushRound(coin)
 	}
 	for _, ck := range counterOrder {
-		e.op("i", e.key(ck.key, typeHash), ck.field, strconv.FormatInt(counters[ck], 10))
+		key := k.stats(ck.coin)
+		if ck.perWorker {
+			key = k.workerStats(ck.coin, ck.worker)
+		}
+		e.op("i", e.key(key, typeHash), ck.field, strconv.FormatInt(counters[ck], 10))
 	}
 	for _, wk := range workerOrder {
 		e.op("s", e.key(k.workers(wk.coin), typeSet), wk.worker)
