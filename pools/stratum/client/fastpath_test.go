@@ -2,9 +2,12 @@ package client
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/multipool/multipool/coins/pow"
 	"github.com/multipool/multipool/pools/stratum"
@@ -158,5 +161,40 @@ func TestNotifyCacheBounds(t *testing.T) {
 	}
 	if nc.get([]byte("far too long a line")) != nil {
 		t.Error("a line over the size limit was kept")
+	}
+}
+
+// TestIdleTimeout checks that a pool that goes quiet is left, now that
+// the read deadline is moved only every IdleTimeout/8: lines keep the
+// connection up, silence ends it with a timeout.
+func TestIdleTimeout(t *testing.T) {
+	const idle = 2 * time.Second
+	lines := make(chan struct{})
+	c := scripted(t, Config{User: "u", IdleTimeout: idle}, func(s *scriptConn) {
+		s.login()
+		// Talk for longer than the idle timeout, a line at a time.
+		for range 12 {
+			s.send(`{"id":null,"method":"mining.set_difficulty","params":[2]}`)
+			lines <- struct{}{}
+		}
+		close(lines)
+	})
+	for range lines {
+		select {
+		case <-c.Done():
+			t.Fatalf("connection ended while the pool was talking: %v", c.Err())
+		default:
+		}
+		// The next line comes after an eighth of the timeout.
+		time.Sleep(idle / 8) // pacing the pool, not waiting for an event
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("a silent pool did not end the connection")
+	}
+	var ne net.Error
+	if !errors.As(c.Err(), &ne) || !ne.Timeout() {
+		t.Fatalf("ended with %v, want a read timeout", c.Err())
 	}
 }
