@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -86,6 +87,11 @@ type Coin struct {
 	// ShareMultiplier overrides the algorithm's share multiplier; 0 = the
 	// algorithm's default. Use Multiplier to read the effective value.
 	ShareMultiplier int64
+	// MaxBlockVersion, when set, is the newest block version the pool
+	// can build for this coin: a template of a later version (a chain
+	// that changed its block format) is refused with an error rather
+	// than mined into blocks the daemon would reject. 0 = no limit.
+	MaxBlockVersion uint32
 	// BlockTime is the target block spacing in seconds; informational.
 	BlockTime int
 	// P2PPort and RPCPort are the daemon's default ports; informational.
@@ -199,6 +205,7 @@ type coinFile struct {
 	GBTRules                        *[]string
 	Decimals                        *int
 	ShareMultiplier                 *int64
+	MaxBlockVersion                 *int64
 	BlockTime, P2PPort, RPCPort     *int
 	MPOSDiffMultiplier              *float64
 	ChainStartTime                  *int64
@@ -223,7 +230,7 @@ func (f *coinFile) fields() map[string]any {
 		"legacyScriptHashVersions": &f.LegacyScriptHashVersions,
 		"bech32HRP":                &f.Bech32HRP, "mwebHRP": &f.MWEBHRP,
 		"coinbaseMaturity": &f.CoinbaseMaturity, "gbtRules": &f.GBTRules,
-		"decimals": &f.Decimals, "shareMultiplier": &f.ShareMultiplier,
+		"decimals": &f.Decimals, "shareMultiplier": &f.ShareMultiplier, "maxBlockVersion": &f.MaxBlockVersion,
 		"blockTime": &f.BlockTime, "p2pPort": &f.P2PPort, "rpcPort": &f.RPCPort,
 		"mposDiffMultiplier": &f.MPOSDiffMultiplier,
 		"chainStartTime":     &f.ChainStartTime, "nMin": &f.NMin, "nMax": &f.NMax,
@@ -438,6 +445,13 @@ func parseCoin(file, key string, src []byte) (*Coin, error) {
 	if f.ShareMultiplier != nil {
 		if c.ShareMultiplier = *f.ShareMultiplier; c.ShareMultiplier < 0 {
 			bad("shareMultiplier", "%d is negative (0 = the algorithm's default)", c.ShareMultiplier)
+		}
+	}
+	if v := f.MaxBlockVersion; v != nil {
+		if *v < 0 || *v > math.MaxUint32 {
+			bad("maxBlockVersion", "%d is not in 0..%d (0 = no limit)", *v, uint32(math.MaxUint32))
+		} else {
+			c.MaxBlockVersion = uint32(*v)
 		}
 	}
 	nonNeg := func(field string, p *int) int {

@@ -12,7 +12,7 @@
 // what a pool needs: "network" (main, test, regtest, simnet, signet),
 // "family", "protocolVersion", "pubKeyHashVersion", "scriptHashVersion",
 // "legacyScriptHashVersions", "bech32HRP", "mwebHRP", "coinbaseMaturity",
-// "gbtRules", "decimals", "shareMultiplier", "blockTime", "p2pPort",
+// "gbtRules", "decimals", "shareMultiplier", "maxBlockVersion", "blockTime", "p2pPort",
 // "rpcPort". NOMP's "mainnet"/"testnet" objects ("pubKeyHash" and
 // "scriptHash" as hex, "bech32", "bip32") and algorithm fields
 // ("chainStartTime", "nMin", "nMax", "timeTable", "normalHashing",

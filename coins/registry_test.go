@@ -228,6 +228,7 @@ func TestLoadBadFiles(t *testing.T) {
 		{"bad reward", `{` + base + `, "reward": "POH"}`, []string{`coins/foo.json: reward: "POH" is neither POW nor POS`}, nil},
 		{"upper-case hrp", `{` + base + `, "bech32HRP": "LTC"}`, []string{`coins/foo.json: bech32HRP: "LTC" must be a non-empty lower-case prefix`}, nil},
 		{"negative multiplier", `{` + base + `, "shareMultiplier": -1}`, []string{"coins/foo.json: shareMultiplier: -1 is negative"}, nil},
+		{"bad max block version", `{` + base + `, "maxBlockVersion": 4294967296}`, []string{"coins/foo.json: maxBlockVersion: 4294967296 is not in 0..4294967295"}, nil},
 		{"duplicate key", `{` + base + `, "name": "Y"}`, []string{"coins/foo.json: name: duplicate key"}, nil},
 		{"syntax error", "{\n" + base + ",\n}", []string{"coins/foo.json: line 3:"}, nil},
 		{"trailing data", `{` + base + `} {}`, []string{"coins/foo.json: data after the top-level object"}, nil},

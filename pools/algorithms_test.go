@@ -35,6 +35,9 @@ type algoCase struct {
 	powBlockID bool
 	// singleSHA256Tx: the coin's txids are single SHA-256 (Groestlcoin).
 	singleSHA256Tx bool
+	// blockVersion, when set, replaces the template's version (YACoin's
+	// coin file takes versions up to 6).
+	blockVersion uint32
 }
 
 // algoCases covers every registered algorithm: those without a daemon
@@ -53,7 +56,7 @@ var algoCases = []algoCase{
 	{algo: "neoscrypt", coin: "feathercoin-regtest", tmpl: "btcd-simnet-getblocktemplate-witness-tx.json", multiplier: 65536},
 	// YACoin's schedule: N factor 4 (N = 32) until 1368515488, then 5.
 	{algo: "scrypt-jane", coin: "yacoin", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536,
-		curTime: 1368515488 - 5, ntimeOffset: 10, powBlockID: true},
+		curTime: 1368515488 - 5, ntimeOffset: 10, powBlockID: true, blockVersion: 6},
 	// Vertcoin's table: N = 2048 from 1389306217, 4096 from 1456415081.
 	{algo: "scrypt-n", coin: "vertcoin-scryptn", tmpl: "btcd-simnet-getblocktemplate-with-tx.json", multiplier: 65536,
 		curTime: 1456415081 - 5, ntimeOffset: 10},
@@ -126,6 +129,9 @@ func testAlgorithmThroughPool(t *testing.T, reg *coins.Registry, tc algoCase) {
 	tmpl.Bits = algoNetworkBits
 	if tc.curTime != 0 {
 		tmpl.CurTime = tc.curTime
+	}
+	if tc.blockVersion != 0 {
+		tmpl.Version = tc.blockVersion
 	}
 	if coin.Bech32HRP == "" { // no segwit on this coin: no commitment either
 		tmpl.DefaultWitnessCommitment = ""
@@ -360,5 +366,39 @@ func TestShareTargetUsesCoinMultiplier(t *testing.T) {
 	}
 	if !slices.Contains(codes[1], stratum.CodeLowDifficulty) {
 		t.Errorf("multiplier 1: verdicts %v, want low-difficulty rejections", codes[1])
+	}
+}
+
+// TestMaxBlockVersion checks that a template newer than the coin file's
+// maxBlockVersion (YACoin 1.0's version 7 blocks) gives an error naming
+// the field and no job, while version 6 is mined.
+func TestMaxBlockVersion(t *testing.T) {
+	coin := testCoin(t, "yacoin")
+	if coin.MaxBlockVersion != 6 {
+		t.Fatalf("yacoin maxBlockVersion %d, want 6", coin.MaxBlockVersion)
+	}
+	addr, err := coin.EncodeAddress(coins.Address{Kind: coins.P2PKH, Hash: make([]byte, 20)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		version uint32
+		ok      bool
+	}{{6, true}, {7, false}} {
+		tmpl := loadTemplate(t, "btcd-simnet-getblocktemplate-with-tx.json")
+		tmpl.Version = tc.version
+		tmpl.DefaultWitnessCommitment = ""
+		p, err := New(Config{Coin: coin, Address: addr}, &StaticDaemon{tmpl}, &blockRecorder{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last time.Time
+		err = p.update(context.Background(), &last)
+		if tc.ok != (err == nil) || tc.ok != (p.CurrentJob() != nil) {
+			t.Fatalf("version %d: err %v, job %v", tc.version, err, p.CurrentJob())
+		}
+		if !tc.ok && !strings.Contains(err.Error(), "maxBlockVersion") {
+			t.Errorf("version %d: error %q does not name maxBlockVersion", tc.version, err)
+		}
 	}
 }

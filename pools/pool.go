@@ -235,6 +235,10 @@ func (p *Pool) update(ctx context.Context, lastJob *time.Time) error {
 	if err != nil {
 		return err
 	}
+	if max := p.coin.MaxBlockVersion; max > 0 && t.Version > max {
+		return fmt.Errorf("the daemon's template is block version %d; this pool builds %s blocks up to version %d (coin file maxBlockVersion), so it mines nothing rather than blocks the daemon would reject",
+			t.Version, p.coin.Key, max)
+	}
 	cur := p.current.Load()
 	newBlock := cur == nil || cur.prevHash != t.PreviousBlockHash || cur.height != t.Height
 	stale := p.cfg.JobRebroadcastTimeout > 0 && p.cfg.Now().Sub(*lastJob) >= p.cfg.JobRebroadcastTimeout
