@@ -14,38 +14,26 @@ func FuzzPooledHashers(f *testing.F) {
 	f.Add([]byte("The quick brown fox jumps over the lazy dog"))
 	f.Add([]byte{})
 	f.Add(make([]byte, 300))
+	type sum32 func(dst *[32]byte, data []byte)
+	hashers := []struct {
+		name          string
+		pooled, fresh sum32
+	}{
+		{"x11", x11Hash, func(dst *[32]byte, data []byte) { x11.New().Hash(data, dst[:]) }},
+		{"quark", quarkHash, func(dst *[32]byte, data []byte) { quarkStates.fresh().sum(dst, data) }},
+		{"groestl", groestlHash, func(dst *[32]byte, data []byte) { groestlStates.fresh().sum(dst, data) }},
+		{"x13", x13Hash, func(dst *[32]byte, data []byte) { x13States.fresh().sum(dst, data) }},
+		{"lyra2rev2", lyra2rev2Hash, func(dst *[32]byte, data []byte) { lyra2rev2States.fresh().sum(dst, data) }},
+		{"neoscrypt", neoscryptHash, func(dst *[32]byte, data []byte) { neoscryptStates.fresh().sum(dst, data) }},
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var pooled, fresh [32]byte
-
-		x11Hash(&pooled, data)
-		x11.New().Hash(data, fresh[:])
-		if pooled != fresh {
-			t.Fatalf("x11: pooled %x, fresh %x", pooled, fresh)
-		}
-		quarkHash(&pooled, data)
-		quarkStates.fresh().sum(&fresh, data)
-		if pooled != fresh {
-			t.Fatalf("quark: pooled %x, fresh %x", pooled, fresh)
-		}
-		groestlHash(&pooled, data)
-		groestlStates.fresh().sum(&fresh, data)
-		if pooled != fresh {
-			t.Fatalf("groestl: pooled %x, fresh %x", pooled, fresh)
-		}
-		x13Hash(&pooled, data)
-		x13States.fresh().sum(&fresh, data)
-		if pooled != fresh {
-			t.Fatalf("x13: pooled %x, fresh %x", pooled, fresh)
-		}
-		lyra2rev2Hash(&pooled, data)
-		lyra2rev2States.fresh().sum(&fresh, data)
-		if pooled != fresh {
-			t.Fatalf("lyra2rev2: pooled %x, fresh %x", pooled, fresh)
-		}
-		neoscryptHash(&pooled, data)
-		neoscryptStates.fresh().sum(&fresh, data)
-		if pooled != fresh {
-			t.Fatalf("neoscrypt: pooled %x, fresh %x", pooled, fresh)
+		for _, h := range hashers {
+			var pooled, fresh [32]byte
+			h.pooled(&pooled, data)
+			h.fresh(&fresh, data)
+			if pooled != fresh {
+				t.Fatalf("%s: pooled %x, fresh %x", h.name, pooled, fresh)
+			}
 		}
 		// Hamsi and Fugue take any length themselves (X13 gives them 64
 		// bytes): a reused state gives what a new one does.
