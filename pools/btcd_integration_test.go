@@ -3,8 +3,6 @@ package pools_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -157,26 +155,10 @@ func newBtcdRig(t *testing.T) *btcdRig {
 // pool until cond holds or btcd rejects a block.
 func (r *btcdRig) mine(t *testing.T, user, what string, cond func() bool) miner.Stats {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var st miner.Stats
-	var err error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		st, err = miner.Run(ctx, miner.Config{
-			Algorithm: "sha256d", URL: "stratum+tcp://" + r.addr, User: user, Password: "x",
-			Threads: 1, Out: io.Discard,
-		})
-	}()
-	waitFor(t, 100*time.Second, what, func() bool { return cond() || len(r.submits.rejections()) > 0 })
-	cancel()
-	<-done
+	st := runMiner(t, "sha256d", r.addr, user, what, 100*time.Second,
+		func() bool { return cond() || len(r.submits.rejections()) > 0 })
 	if rej := r.submits.rejections(); len(rej) > 0 {
 		t.Fatalf("btcd rejected %d pool block(s): %q", len(rej), rej)
-	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		t.Fatalf("miner: %v", err)
 	}
 	return st
 }

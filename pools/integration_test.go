@@ -164,6 +164,13 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // mineUntil runs the project's CPU miner until cond holds.
 func (r *rig) mineUntil(t *testing.T, user, what string, cond func() bool) miner.Stats {
 	t.Helper()
+	return runMiner(t, "scrypt", r.addr, user, what, 90*time.Second, cond)
+}
+
+// runMiner runs `multipool mine -a algo` (miner.Run, one thread) against
+// the pool at addr until cond holds, within limit.
+func runMiner(t *testing.T, algo, addr, user, what string, limit time.Duration, cond func() bool) miner.Stats {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var st miner.Stats
@@ -172,11 +179,11 @@ func (r *rig) mineUntil(t *testing.T, user, what string, cond func() bool) miner
 	go func() {
 		defer close(done)
 		st, err = miner.Run(ctx, miner.Config{
-			Algorithm: "scrypt", URL: "stratum+tcp://" + r.addr, User: user, Password: "x",
+			Algorithm: algo, URL: "stratum+tcp://" + addr, User: user, Password: "x",
 			Threads: 1, Out: io.Discard,
 		})
 	}()
-	waitFor(t, 90*time.Second, what, cond)
+	waitFor(t, limit, what, cond)
 	cancel()
 	<-done
 	if err != nil && !errors.Is(err, context.Canceled) {
