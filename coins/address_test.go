@@ -72,31 +72,7 @@ func TestAddressScript(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.coin+"/"+tt.addr, func(t *testing.T) {
 			c := mustCoin(t, r, tt.coin)
-			a, err := c.DecodeAddress(tt.addr)
-			if err != nil {
-				t.Fatalf("DecodeAddress: %v", err)
-			}
-			if a.Kind != tt.kind {
-				t.Errorf("kind %v, want %v", a.Kind, tt.kind)
-			}
-			script, err := c.AddressScript(tt.addr)
-			if err != nil {
-				t.Fatalf("AddressScript: %v", err)
-			}
-			if got := hex.EncodeToString(script); got != tt.script {
-				t.Errorf("script %s, want %s", got, tt.script)
-			}
-			enc, err := c.EncodeAddress(a)
-			if err != nil {
-				t.Fatalf("EncodeAddress: %v", err)
-			}
-			want := tt.addr
-			if a.Kind.IsWitness() {
-				want = strings.ToLower(want)
-			}
-			if enc != want {
-				t.Errorf("EncodeAddress = %s, want %s", enc, want)
-			}
+			checkAddress(t, c, tt.addr, tt.kind, tt.script)
 		})
 	}
 }
@@ -347,4 +323,32 @@ func FuzzDecodeAddress(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkAddress decodes addr on c and checks its kind, its output script
+// (hex; "" when the source gives none) and that encoding gives addr back
+// (lower-case for bech32).
+func checkAddress(t *testing.T, c *Coin, addr string, kind AddressKind, script string) {
+	t.Helper()
+	a, err := c.DecodeAddress(addr)
+	if err != nil {
+		t.Fatalf("DecodeAddress: %v", err)
+	}
+	if a.Kind != kind {
+		t.Errorf("kind %v, want %v", a.Kind, kind)
+	}
+	raw, err := c.AddressScript(addr)
+	if err != nil {
+		t.Fatalf("AddressScript: %v", err)
+	}
+	if got := hex.EncodeToString(raw); script != "" && got != script {
+		t.Errorf("script %s, want %s", got, script)
+	}
+	want := addr
+	if a.Kind.IsWitness() {
+		want = strings.ToLower(want)
+	}
+	if enc, err := c.EncodeAddress(a); err != nil || enc != want {
+		t.Errorf("EncodeAddress = %q, %v; want %s", enc, err, want)
+	}
 }

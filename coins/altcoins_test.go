@@ -254,23 +254,7 @@ func TestAltcoinAddresses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.coin+"/"+tt.addr, func(t *testing.T) {
 			c := mustCoin(t, r, tt.coin)
-			a, err := c.DecodeAddress(tt.addr)
-			if err != nil {
-				t.Fatalf("DecodeAddress: %v", err)
-			}
-			if a.Kind != tt.kind {
-				t.Errorf("kind %v, want %v", a.Kind, tt.kind)
-			}
-			script, err := c.AddressScript(tt.addr)
-			if err != nil {
-				t.Fatalf("AddressScript: %v", err)
-			}
-			if tt.script != "" && hex.EncodeToString(script) != tt.script {
-				t.Errorf("script %x, want %s", script, tt.script)
-			}
-			if enc, err := c.EncodeAddress(a); err != nil || enc != tt.addr {
-				t.Errorf("EncodeAddress = %q, %v", enc, err)
-			}
+			checkAddress(t, c, tt.addr, tt.kind, tt.script)
 		})
 	}
 }
@@ -322,28 +306,17 @@ func TestGroestlcoinBase58(t *testing.T) {
 		{"31inaRqambLsd9D7Ke4USZmGEVd3PHkh7P", P2SH, ""},
 	}
 	for _, tt := range tests {
-		a, err := c.DecodeAddress(tt.addr)
-		if err != nil {
-			t.Errorf("DecodeAddress(%s): %v", tt.addr, err)
-			continue
-		}
-		if a.Kind != tt.kind {
-			t.Errorf("%s: kind %v, want %v", tt.addr, a.Kind, tt.kind)
-		}
-		script, err := c.AddressScript(tt.addr)
-		if err != nil || tt.script != "" && hex.EncodeToString(script) != tt.script {
-			t.Errorf("%s: script %x, %v; want %s", tt.addr, script, err, tt.script)
-		}
-		if enc, err := c.EncodeAddress(a); err != nil || enc != tt.addr {
-			t.Errorf("EncodeAddress = %q, %v; want %s", enc, err, tt.addr)
-		}
-		// The same payload with a SHA-256d checksum is another string,
-		// which Groestlcoin must refuse.
-		if btcStyle := base58CheckEncode(nil, a.Version, a.Hash); btcStyle == tt.addr {
-			t.Errorf("%s: the SHA-256d checksum gives the same string", tt.addr)
-		} else if _, err := c.DecodeAddress(btcStyle); err == nil {
-			t.Errorf("groestlcoin accepted %s, a SHA-256d-checksummed address", btcStyle)
-		}
+		t.Run(tt.addr, func(t *testing.T) {
+			checkAddress(t, c, tt.addr, tt.kind, tt.script)
+			a, _ := c.DecodeAddress(tt.addr)
+			// The same payload with a SHA-256d checksum is another string,
+			// which Groestlcoin must refuse.
+			if btcStyle := base58CheckEncode(nil, a.Version, a.Hash); btcStyle == tt.addr {
+				t.Errorf("the SHA-256d checksum gives the same string")
+			} else if _, err := c.DecodeAddress(btcStyle); err == nil {
+				t.Errorf("groestlcoin accepted %s, a SHA-256d-checksummed address", btcStyle)
+			}
+		})
 	}
 	// A Bitcoin address (SHA-256d checksum) fails on its checksum, not
 	// on its version byte.
