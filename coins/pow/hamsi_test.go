@@ -8,22 +8,12 @@ import (
 // TestHamsi512KATs checks Hamsi-512 against the SHA-3 submission's
 // ShortMsgKAT_512 entries for Len = 0 and Len = 8 (Msg = CC).
 func TestHamsi512KATs(t *testing.T) {
-	tests := []struct {
-		name, msg, want string
-	}{
+	tests := []kat512{
 		{"empty", "", "5cd7436a91e27fc809d7015c3407540633dab391127113ce6ba360f0c1e35f404510834a551610d6e871e75651ea381a8ba628af1dcf2b2be13af2eb6247290f"},
 		{"cc", "\xcc", "7da1be62a813a8e24d200671cffb1d0be79d2bc176ff0b163b11eded2414ef66261ff52c745383442bc7f1884d5166f26f41d335fc2d2fdb2f93b24b8d079265"},
 	}
 	var s hamsi512State
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got [64]byte
-			s.sum(&got, []byte(tt.msg))
-			if h := hex.EncodeToString(got[:]); h != tt.want {
-				t.Errorf("got %s, want %s", h, tt.want)
-			}
-		})
-	}
+	checkKATs512(t, s.sum, tests)
 }
 
 // TestHamsiSbox checks the bitsliced S-box against the table in the Hamsi
@@ -54,5 +44,23 @@ func BenchmarkHamsi512(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.sum(&out, in[:])
+	}
+}
+
+// kat512 is a known answer of a 512-bit function: the message and the
+// digest in hex.
+type kat512 struct{ name, msg, want string }
+
+// checkKATs512 runs sum, one state reused, over every known answer.
+func checkKATs512(t *testing.T, sum func(dst *[64]byte, msg []byte), tests []kat512) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got [64]byte
+			sum(&got, []byte(tt.msg))
+			if h := hex.EncodeToString(got[:]); h != tt.want {
+				t.Errorf("got %s, want %s", h, tt.want)
+			}
+		})
 	}
 }
