@@ -1,5 +1,7 @@
 package stratum
 
+import "bytes"
+
 // scanEnvelope is the fast path of decodeRequest: it reads a request line
 // of the plain shape miners send, {"id":..,"method":"..","params":[..]}
 // in any key order with any JSON whitespace, and returns the raw bytes of
@@ -19,7 +21,7 @@ func scanEnvelope(line []byte) (id, method, params []byte, ok bool) {
 	var seen [3]bool
 	for {
 		key, n := scanString(line, i)
-		if n < 0 {
+		if n < 0 || bytes.IndexByte(key, '\\') >= 0 { // "\u0069d" is "id" to encoding/json
 			return nil, nil, nil, false
 		}
 		i = skipSpace(line, n)

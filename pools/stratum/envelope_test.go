@@ -30,7 +30,7 @@ func TestScanEnvelopeShapes(t *testing.T) {
 		`{"id":1,"id":2,"method":"m"}`, `{"ID":1,"method":"m"}`, `{"id":1,"Method":"m"}`,
 		`{"id":1,"method":"mining.configure","params":[["version-rolling"],{"version-rolling.mask":"ffffffff"}]}`,
 		`{"id":1,"method":"é","params":[]}`, `{"id":1,"method":"a\qb"}`, `{"id":1,"method":"a` + "\t" + `b"}`,
-		`{"id":[[[[[1]]]]],"method":"m"}`, `{"id":tru,"method":"m"}`, `{"id":1,"method":"m",`, `{"id":"\u12"}`,
+		`{"id":[[[[[1]]]]],"method":"m"}`, `{"\u0069d":1,"method":"m"}`, `{"id":1,"meth\u006fd":"m"}`, `{"id":tru,"method":"m"}`, `{"id":1,"method":"m",`, `{"id":"\u12"}`,
 	}
 	for _, line := range slow {
 		if _, _, _, ok := scanEnvelope([]byte(line)); ok {
@@ -47,7 +47,7 @@ func FuzzEnvelope(f *testing.F) {
 		`{"id":4,"method":"mining.submit","params":["a","b","00","5f5e1000","deadbeef"]}`,
 		`{"params": [1, [true, null], -0.5e3], "id": "x", "method": "m", "extra": "y"}`,
 		`{"id":1,"method":"m","params":[["version-rolling"],{"a":1}]}`,
-		`{"Id":1,"method":"m"}`, ` {"id":null} `, `{"id":"\ud800"}`,
+		`{"Id":1,"method":"m"}`, ` {"id":null} `, `{"id":"\ud800"}`, `{"\u0069d":7}`,
 	} {
 		f.Add([]byte(s))
 	}
