@@ -177,8 +177,16 @@ func testAlgorithmThroughPool(t *testing.T, reg *coins.Registry, tc algoCase) {
 		txBytes += len(tx.Data) / 2
 	}
 
-	// The miner's side: the notify, decoded as a miner would.
+	// The miner's side: the notify, decoded as a miner would. It lists
+	// the template's txids for mining.get_transactions.
 	notify := p.CurrentJob()
+	var txids []string
+	for _, tx := range tmpl.Transactions {
+		txids = append(txids, tx.TxID)
+	}
+	if !slices.Equal(notify.Transactions, txids) || len(txids) == 0 {
+		t.Errorf("job lists transactions %q, want the template's %q", notify.Transactions, txids)
+	}
 	work, err := stratum.DecodeJob(notify)
 	if err != nil {
 		t.Fatal(err)

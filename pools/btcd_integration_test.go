@@ -289,12 +289,11 @@ func TestBtcdAcceptsPoolBlockWithWitnessTx(t *testing.T) {
 	// btcd rebuilds its template for a new tip at once, for mempool changes
 	// only after 60 s: the transaction is in the pool's job after at most
 	// one more block.
-	var sawJob bool
+	// That the pool's job carried it shows below: the block that confirms
+	// it is the pool's, in the ledger. (Polling CurrentJob for it missed
+	// jobs that lived less than a poll: simnet blocks take milliseconds.)
 	var confirmedIn string
 	r.mine(t, worker, "a pool block with the witness transaction", func() bool {
-		if j := r.pool.CurrentJob(); j != nil && slices.Contains(j.Transactions, w.TxID) {
-			sawJob = true
-		}
 		var tx struct {
 			BlockHash string `json:"blockhash"`
 		}
@@ -304,9 +303,6 @@ func TestBtcdAcceptsPoolBlockWithWitnessTx(t *testing.T) {
 		confirmedIn = tx.BlockHash
 		return confirmedIn != ""
 	})
-	if !sawJob {
-		t.Error("no pool job listed the witness transaction")
-	}
 
 	b := r.block(t, confirmedIn)
 	i := slices.IndexFunc(b.RawTx, func(tx btcdTx) bool { return tx.TxID == w.TxID })
