@@ -70,15 +70,21 @@ type httpGetter struct {
 	timeout time.Duration
 }
 
-// sourceURL returns a price source's base URL, def when raw is empty. A
-// configured one must be an http or https address with a host, so that a
-// typo fails at start-up, naming the source, rather than at every fetch.
+// ValidSourceURL reports whether raw can be a price source's base URL: an
+// http or https address with a host. The config loader applies the same
+// rule, so that a typo fails at start-up rather than at every fetch.
+func ValidSourceURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// sourceURL returns a price source's base URL, def when raw is empty, and
+// a config error naming the source when raw is not ValidSourceURL.
 func sourceURL(source, raw, def string) (string, error) {
 	if raw == "" {
 		return def, nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !ValidSourceURL(raw) {
 		return "", fmt.Errorf("%w: %s url %q: want http(s)://host[:port][/path]", ErrConfig, source, raw)
 	}
 	return raw, nil

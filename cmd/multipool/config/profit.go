@@ -2,10 +2,11 @@ package config
 
 import (
 	"math"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/multipool/multipool/profit"
 )
 
 var (
@@ -97,11 +98,10 @@ func (c *checker) buildProfitSources(f *profitSourcesFile, l fileLoc) []ProfitSo
 			IDs:    map[string]string{},
 		}
 		if e.f.URL != nil {
-			u, err := url.Parse(strings.TrimSpace(*e.f.URL))
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				c.errf(sl, "url", "%q is not an http(s) URL", *e.f.URL)
+			if u := strings.TrimSpace(*e.f.URL); profit.ValidSourceURL(u) {
+				s.URL = u
 			} else {
-				s.URL = strings.TrimSpace(*e.f.URL)
+				c.errf(sl, "url", "%q is not an http(s) URL", *e.f.URL)
 			}
 		}
 		s.Timeout = c.duration(sl, "timeout", e.f.Timeout, 0, time.Second, 0.001)
