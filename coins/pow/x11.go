@@ -1,8 +1,6 @@
 package pow
 
 import (
-	"sync"
-
 	x11 "github.com/samli88/go-x11-hash"
 	"github.com/samli88/go-x11-hash/blake"
 	"github.com/samli88/go-x11-hash/bmw"
@@ -17,15 +15,16 @@ import (
 // borrows one from a pool. Their Close resets them for the next use, and
 // neither they nor the pools allocate once warm.
 
-var x11Pool = sync.Pool{New: func() any { return x11.New() }}
+// x11State is go-x11-hash's chain as a summer.
+type x11State struct{ h *x11.Hash }
+
+func (s *x11State) sum(dst *[32]byte, header []byte) { s.h.Hash(header, dst[:]) }
+
+var x11States = newStatePool(func() *x11State { return &x11State{x11.New()} })
 
 // x11Hash is Dash's X11: eleven 512-bit functions in a chain, the first 32
 // bytes of the last digest.
-func x11Hash(dst *[32]byte, header []byte) {
-	h := x11Pool.Get().(*x11.Hash)
-	h.Hash(header, dst[:])
-	x11Pool.Put(h)
-}
+var x11Hash = x11States.hash
 
 // quarkState holds one of each 512-bit function quark uses and the two
 // digests it passes between them. The digests live here rather than on the
